@@ -1,0 +1,95 @@
+"""Schema of config/mission.yaml: the mission plan and the flight parameter table.
+
+Every flight tunable is defined here with its unit, limits and meaning (cFS
+style). ``params`` is the table that ``SET_PARAM name=<section>.<key>`` changes
+at run time, validated by the same limits.
+"""
+from __future__ import annotations
+
+from fsw.schema import Num, Str, Struct
+
+
+def _n(unit, lo=None, hi=None, doc="", **kw):
+    return Num(unit, lo, hi, doc=doc, **kw)
+
+
+STATION_ORBIT = Struct({
+    "alt_m": _n("m", 150e3, 2000e3, "station circular-orbit altitude above the WGS84 equator radius"),
+    "inc_deg": _n("deg", 0, 180, "orbit inclination"),
+    "raan_deg": _n("deg", -360, 360, "right ascension of the ascending node at mission time 0 (ECI x = Greenwich at t=0)"),
+    "arg_lat_deg": _n("deg", -360, 360, "argument of latitude of the station at mission time 0"),
+}, doc="station orbit at mission time 0 (release point of separation scenarios)")
+
+TARGET = Struct({
+    "lat_deg": _n("deg", -90, 90, "target splash latitude (geodetic)"),
+    "lon_deg": _n("deg", -180, 180, "target splash longitude"),
+    "name": Str(doc="recovery area name", default=""),
+}, doc="planned splash point; miss distance is measured from it")
+
+DEORBIT = Struct({
+    "ignition_t_s": _n("s", 0, 1e6, "planned ignition, mission elapsed time; DEORBIT_GO may override"),
+    "dv_mps": _n("m/s", 10, 200, "target delta-v, cut off on integrated sensed acceleration"),
+    "max_burn_s": _n("s", 1, 120, "burn-time limit: cutoff backup if the sensed delta-v never reaches target"),
+    "prep_lead_s": _n("s", 30, 3600, "DEORBIT_PREP (slew, engine arm) starts this long before ignition"),
+    "attitude_tol_deg": _n("deg", 0.5, 20, "pointing error below which ignition is allowed"),
+    "ignition_window_s": _n("s", 1, 600, "ignition may slip this long past the plan waiting for attitude; then abort"),
+    "abort_attitude_deg": _n("deg", 1, 45, "pointing error during the burn that aborts it"),
+    "thrust_check_s": _n("s", 0.5, 10, "time after ignition command by which thrust must be sensed"),
+    "min_accel_mps2": _n("m/s^2", 0.1, 50, "sensed axial acceleration below which thrust is declared absent"),
+})
+
+GNC = Struct({
+    "nav_gps_gain": _n("-", 0, 1, "GPS blending gain per 10 Hz fix (complementary filter)"),
+    "accel_threshold_mps2": _n("m/s^2", 0, 5, "sensed specific force above which nav integrates the accelerometer"),
+    "bias_cal_s": _n("s", 0, 3600, "accelerometer bias averaging time in quiet free flight before the burn"),
+    "point_gain_per_s": _n("1/s", 0.01, 5, "commanded rate per radian of pointing error"),
+    "max_rate_dps": _n("deg/s", 0.1, 20, "slew rate limit"),
+    "rate_deadband_dps": _n("deg/s", 0.01, 5, "rate error deadband of the bang-bang RCS law"),
+    "entry_rcs_max_accel_mps2": _n("m/s^2", 0, 100, "RCS rate damping in ENTRY stops above this sensed deceleration (aerodynamic stability takes over)"),
+})
+
+ENTRY = Struct({
+    "onset_mps2": _n("m/s^2", 0.05, 20, "sensed deceleration that marks entry (COAST -> ENTRY)"),
+    "onset_persist_s": _n("s", 0.1, 10, "the deceleration must persist this long"),
+    "onset_backup_s": _n("s", 60, 20000, "timer backup: ENTRY declared this long after burn cutoff"),
+})
+
+CHUTES = Struct({
+    "g_arm_mps2": _n("m/s^2", 5, 200, "sensed deceleration that arms the drogue logic (entry peak passing)"),
+    "drogue_alt_m": _n("m", 1000, 30000, "barometric drogue trigger altitude (primary)"),
+    "drogue_backup_s": _n("s", 10, 2000, "timer backup: drogue fires this long after g-arm"),
+    "drogue_unarmed_alt_m": _n("m", 500, 30000, "barometric drogue trigger without g-arm (dissimilar backup: Genesis 2004)"),
+    "main_alt_m": _n("m", 500, 10000, "barometric main trigger altitude"),
+    "main_backup_s": _n("s", 10, 3000, "timer backup: main fires this long after the drogue"),
+    "persist_n": _n("count", 1, 50, "consecutive 10 Hz baro samples below a trigger altitude", integer=True),
+    "baro_disagree_m": _n("m", 10, 5000, "two barometers further apart than this are not averaged; the higher reading is used"),
+    "baro_max_rate_mps": _n("m/s", 50, 5000, "altitude change rate above which a baro sample is rejected as implausible"),
+})
+
+LANDING = Struct({
+    "water_arm_alt_m": _n("m", 10, 5000, "water-switch detection arms below this barometric altitude (Mars Polar Lander: arm late)"),
+    "water_persist_s": _n("s", 0.1, 30, "the water switch must read wet this long"),
+    "still_window_s": _n("s", 5, 600, "backup: barometric altitude steady over this window means floating"),
+    "still_tol_m": _n("m", 1, 100, "backup: max baro altitude spread over the window"),
+    "still_max_alt_m": _n("m", 10, 2000, "backup: only below this barometric altitude"),
+    "release_delay_s": _n("s", 0, 60, "main canopy release after splashdown"),
+    "float_delay_s": _n("s", 0, 60, "flotation inflation after splashdown"),
+})
+
+BEACON = Struct({
+    "period_s": _n("s", 5, 86400, "beacon report period after landing"),
+    "retry_s": _n("s", 1, 3600, "retry after a failed SBD session"),
+    "min_bars": _n("bars", 0, 5, "minimum Iridium signal to start a session", integer=True),
+})
+
+PARAMS = Struct({
+    "deorbit": DEORBIT, "gnc": GNC, "entry": ENTRY, "chutes": CHUTES,
+    "landing": LANDING, "beacon": BEACON,
+}, doc="flight parameter table (SET_PARAM names are dotted paths below this)")
+
+MISSION = Struct({
+    "name": Str(doc="mission name", default="ELS-RS"),
+    "station_orbit": STATION_ORBIT,
+    "target": TARGET,
+    "params": PARAMS,
+})

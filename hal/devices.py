@@ -1,0 +1,160 @@
+"""Device interfaces of the flight computer: the only way flight code reaches hardware.
+
+Every backend (the in-process simulator, serial boards, flight hardware)
+implements these protocols. Readings are frozen dataclasses in SI units; a
+reading a device could not produce has ``valid = False`` rather than raising.
+The flight code must treat every value as untrusted (range checks live in fsw).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+#: Pyro channels, in the order of the board's outputs.
+PYRO_CHANNELS = ("drogue", "main", "main_release", "float")
+
+#: RCS torque channels (bit i of the command mask): +x, -x, +y, -y, +z, -z couples.
+RCS_CHANNELS = ("+x", "-x", "+y", "-y", "+z", "-z")
+
+
+@dataclass(frozen=True, slots=True)
+class ImuSample:
+    """Body rates (rad/s) and specific force (m/s^2), body axes."""
+    t_s: float
+    gyro_radps: tuple[float, float, float]
+    accel_mps2: tuple[float, float, float]
+    valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BaroSample:
+    """Static pressure, Pa."""
+    t_s: float
+    pressure_pa: float
+    valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GpsFix:
+    """Receiver navigation solution; ECEF position (m) and velocity (m/s)."""
+    t_s: float
+    valid: bool
+    lat_deg: float = 0.0
+    lon_deg: float = 0.0
+    alt_m: float = 0.0
+    r_ecef_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    v_ecef_mps: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    n_sats: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    armed: bool
+    chamber_pressure_pa: float
+
+
+@dataclass(frozen=True, slots=True)
+class PowerStatus:
+    bus_v: float
+    battery_soc: float   # state of charge, 0..1
+
+
+@dataclass(frozen=True, slots=True)
+class SbdResult:
+    """Outcome of an Iridium SBD session (AT+SBDIX): MO status 0-4 = sent."""
+    mo_status: int
+    momsn: int
+
+    @property
+    def sent(self) -> bool:
+        return 0 <= self.mo_status <= 4
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command as received over the station/ground link."""
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)
+    source: str = "ground"
+
+
+class Imu(Protocol):
+    def read(self) -> ImuSample: ...
+
+
+class Baro(Protocol):
+    def read(self) -> BaroSample: ...
+
+
+class Gps(Protocol):
+    def read(self) -> GpsFix: ...
+
+
+class WaterSwitch(Protocol):
+    def wet(self) -> bool: ...
+
+
+class StationPort(Protocol):
+    """Berthing latch and separation switch."""
+    def attached(self) -> bool: ...
+    def release(self) -> None: ...
+
+
+class Engine(Protocol):
+    def arm(self, on: bool) -> None: ...
+    def ignite(self) -> bool: ...
+    def shutdown(self) -> None: ...
+    def status(self) -> EngineStatus: ...
+
+
+class Rcs(Protocol):
+    def command(self, mask: int) -> None: ...
+
+
+class Pyro(Protocol):
+    def arm(self, on: bool) -> None: ...
+    def fire(self, channel: str) -> bool: ...
+    def armed(self) -> bool: ...
+
+
+class Iridium(Protocol):
+    def signal_bars(self) -> int: ...
+    def send_sbd(self, payload: bytes) -> SbdResult: ...
+
+
+class Link(Protocol):
+    """Station/ground link: commands up, telemetry down."""
+    def poll(self) -> list[Command]: ...
+    def downlink(self, record: dict) -> None: ...
+
+
+class Watchdog(Protocol):
+    def kick(self) -> None: ...
+
+
+class Power(Protocol):
+    def read(self) -> PowerStatus: ...
+
+
+class NvStore(Protocol):
+    """Non-volatile memory that survives processor resets."""
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def put(self, key: str, value: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class Hal:
+    """The complete device set handed to the flight app."""
+    imu: Imu
+    baros: tuple[Baro, ...]
+    gps: Gps
+    water: WaterSwitch
+    station: StationPort
+    engine: Engine
+    rcs: Rcs
+    pyro: Pyro
+    iridium: Iridium
+    link: Link
+    watchdog: Watchdog
+    power: Power
+    nv: NvStore

@@ -1,0 +1,219 @@
+"""In-process simulator backend of the HAL: each device reads or drives a ``sim.World``.
+
+Requirements
+1. Devices see the world at its current time only; the SIL executive advances the
+   world and the flight clock together, so the flight code sees what a real
+   flight computer would see at that instant.
+2. Station inhibits are applied by the world (hardware), not here.
+3. Uplinked commands are delivered at their scheduled time, in schedule order.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from sim.faults import apply_scalar, apply_vector
+from hal.devices import (BaroSample, Command, EngineStatus, GpsFix, Hal, ImuSample,
+                         PowerStatus, SbdResult)
+
+#: Battery of the SIL power model: capacity (Wh) and average load (W).
+BATTERY_WH = 120.0
+LOAD_W = 12.0
+
+
+class SimImu:
+    def __init__(self, world):
+        self.w = world
+
+    def read(self) -> ImuSample:
+        tr = self.w.truth()
+        w = self.w
+        r = w.imu.read(tr.rates_body, tr.specific_force_body)
+        g, gv = apply_vector(w.faults, w.t, "imu.gyro", r.gyro_radps, w.noise)
+        a, av = apply_vector(w.faults, w.t, "imu.accel", r.accel_mps2, w.noise)
+        return ImuSample(w.t, g, a, gv and av)
+
+
+class SimBaro:
+    def __init__(self, world, index: int):
+        self.w, self.i = world, index
+
+    def read(self) -> BaroSample:
+        w = self.w
+        p, ok = apply_scalar(w.faults, w.t, f"baro.{self.i}", w.baros[self.i].read(w.truth().alt_m), w.noise)
+        return BaroSample(w.t, p, ok)
+
+
+class SimGps:
+    def __init__(self, world):
+        self.w = world
+
+    def read(self) -> GpsFix:
+        w = self.w
+        tr = w.truth()
+        r, v = w.ecef_state()
+        g = w.gps.read(w.t, tr.lat_deg, tr.lon_deg, tr.alt_m, r, v, tr.speed_mps)
+        lat, lon = g.lat_deg, g.lon_deg
+        for f in w.faults.active(w.t, "gps"):
+            if f.spec["kind"] == "dropout":
+                return GpsFix(w.t, False)
+            dm = f.spec["value"] if f.spec["kind"] == "bias" else f.spec["value"] * w.noise.normal()
+            lat += dm / 111_195.0      # metres north -> degrees
+        if not g.valid:
+            return GpsFix(w.t, False)
+        return GpsFix(w.t, True, lat, lon, g.alt_m, g.r_ecef_m, g.v_ecef_mps, g.n_sats)
+
+
+class SimWater:
+    def __init__(self, world):
+        self.w = world
+
+    def wet(self) -> bool:
+        wet = self.w.splash is not None
+        for f in self.w.faults.active(self.w.t, "water"):
+            wet = f.spec["kind"] != "stuck_open"     # stuck_closed and transient read wet
+        return wet
+
+
+class SimStation:
+    def __init__(self, world):
+        self.w = world
+
+    def attached(self) -> bool:
+        return self.w.attached
+
+    def release(self) -> None:
+        self.w.release()
+
+
+class SimEngine:
+    def __init__(self, world):
+        self.w = world
+
+    def arm(self, on: bool) -> None:
+        self.w.engine.armed = bool(on) and not self.w.attached
+
+    def ignite(self) -> bool:
+        return self.w.engine.ignite(self.w.t, self.w.attached)
+
+    def shutdown(self) -> None:
+        self.w.engine.shutdown(self.w.t)
+
+    def status(self) -> EngineStatus:
+        e = self.w.engine
+        return EngineStatus(e.armed, e.chamber_pressure_pa())
+
+
+class SimRcs:
+    def __init__(self, world):
+        self.w = world
+
+    def command(self, mask: int) -> None:
+        self.w.rcs.command(0 if self.w.splash is not None else mask)
+
+
+class SimPyro:
+    def __init__(self, world):
+        self.w = world
+
+    def arm(self, on: bool) -> None:
+        self.w.pyro.armed = bool(on)
+
+    def armed(self) -> bool:
+        return self.w.pyro.armed
+
+    def fire(self, channel: str) -> bool:
+        return self.w.fire_pyro(channel)
+
+
+class SimIridium:
+    def __init__(self, world):
+        self.w = world
+
+    def _clear(self) -> bool:
+        # The patch antenna on the back cover sees the sky once floating, and in
+        # descent below 20 km outside blackout.
+        w = self.w
+        return w.splash is not None or (w.truth().alt_m < 20_000.0 and w.truth().speed_mps < 600.0)
+
+    def signal_bars(self) -> int:
+        return self.w.iridium.bars(self._clear())
+
+    def send_sbd(self, payload: bytes) -> SbdResult:
+        if any(self.w.faults.active(self.w.t, "iridium")):
+            self.w.iridium.attempts += 1
+            return SbdResult(32, self.w.iridium.momsn)       # no network
+        st, momsn = self.w.iridium.session(self.w.t, payload, self._clear())
+        return SbdResult(st, momsn)
+
+
+@dataclass
+class SimLink:
+    """Uplink of scheduled commands; downlink kept for the run outputs."""
+    world: object
+    schedule: list = field(default_factory=list)      # [(at_s, Command)], sorted
+    downlinked: list = field(default_factory=list)
+    _next: int = 0
+
+    def poll(self) -> list[Command]:
+        out = []
+        t = self.world.t
+        lost = any(self.world.faults.active(t, "link.uplink"))
+        while self._next < len(self.schedule) and self.schedule[self._next][0] <= t + 1e-9:
+            if not lost:
+                out.append(self.schedule[self._next][1])
+            self._next += 1
+        return out
+
+    def downlink(self, record: dict) -> None:
+        self.downlinked.append(record)
+
+
+class SimWatchdog:
+    def __init__(self, world):
+        self.w = world
+        self.last_kick_t_s = 0.0
+
+    def kick(self) -> None:
+        self.last_kick_t_s = self.w.t
+
+
+class SimPower:
+    def __init__(self, world):
+        self.w = world
+
+    def read(self) -> PowerStatus:
+        soc = max(0.0, 1.0 - LOAD_W * self.w.t / 3600.0 / BATTERY_WH)
+        return PowerStatus(24.0 + 4.0 * soc, soc)
+
+
+class SimNv:
+    """NV memory kept in the world, so it outlives a flight-software restart."""
+    def __init__(self, world):
+        self.w = world
+
+    def get(self, key, default=None):
+        return copy.deepcopy(self.w.nv.get(key, default))
+
+    def put(self, key, value) -> None:
+        self.w.nv[key] = copy.deepcopy(value)
+
+
+def build_sim_hal(world, commands: list[tuple[float, Command]]) -> Hal:
+    """Bind a HAL device set to a world; ``commands`` is the uplink schedule."""
+    sched = sorted(commands, key=lambda c: c[0])
+    return Hal(
+        imu=SimImu(world),
+        baros=tuple(SimBaro(world, i) for i in range(len(world.baros))),
+        gps=SimGps(world),
+        water=SimWater(world),
+        station=SimStation(world),
+        engine=SimEngine(world),
+        rcs=SimRcs(world),
+        pyro=SimPyro(world),
+        iridium=SimIridium(world),
+        link=SimLink(world, sched),
+        watchdog=SimWatchdog(world),
+        power=SimPower(world),
+        nv=SimNv(world),
+    )

@@ -1,0 +1,192 @@
+"""6-DOF rigid-body equations of motion of the capsule, in plain floats.
+
+Requirements
+1. State ``s`` (14 floats): ECI position r (m), ECI velocity v (m/s), attitude
+   quaternion q = (w, x, y, z) rotating body vectors into ECI, body rates w (rad/s),
+   mass m (kg). Body x is the symmetry axis pointing out through the heat shield;
+   the motor thrusts along +x.
+2. Forces: gravity (model chosen by the scenario), capsule drag along -v_rel with
+   Mach-dependent Cd, parachute drag applied at the riser point, motor thrust.
+   Torques: aerodynamic static stability and pitch damping, parachute riser
+   moment, RCS couples; Euler's equations with a diagonal inertia tensor.
+3. Inputs (thrust, RCS torque, canopy states) are held constant over one step,
+   except canopy inflation, which is a function of time inside the step.
+4. Fixed-step classical RK4; the caller chooses the step (see sim/world.py).
+   Plain floats: one numpy 3-vector step costs ~10x more (ARCHITECTURE.md).
+"""
+from __future__ import annotations
+
+import math
+
+from sim.earth import G0_MPS2, geodetic_lat_alt
+from sim.vehicle import VehicleModel
+
+STATE_LEN = 14
+
+
+class Dynamics:
+    """Derivative and RK4 step of the capsule state; actuator inputs are attributes."""
+
+    def __init__(self, vehicle: VehicleModel, gravity, atmosphere, omega_radps: float):
+        """gravity: f(x, y, z) -> accel ECI; atmosphere: f(alt_m) -> (rho, sound speed)."""
+        self.v = vehicle
+        self.gravity = gravity
+        self.atmosphere = atmosphere
+        self.omega = omega_radps
+        self.ixx, self.iyy, self.izz = vehicle.inertia_kgm2
+        # Inputs, held over a step.
+        self.thrust_n = 0.0
+        self.mdot_kgps = 0.0
+        self.rcs_torque_nm = (0.0, 0.0, 0.0)
+        self.drogue_deploy_t_s: float | None = None   # None: stowed or cut away
+        self.main_deploy_t_s: float | None = None
+        self.drogue_cd_scale = 1.0                    # 0 models a canopy that never inflates
+        self.main_cd_scale = 1.0
+
+    def forces(self, t: float, s) -> tuple:
+        """Non-gravitational force and torque at (t, s).
+
+        Returns (fx, fy, fz) ECI force N, (mx, my, mz) body torque N m, then
+        alt_m, rho_kg_m3, v_rel_mps, mach, q_pa, and body-frame force (bx, by, bz) N.
+        """
+        x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
+        veh = self.v
+        _, alt = geodetic_lat_alt(x, y, z)
+        rho, a_sound = self.atmosphere(alt)
+        w = self.omega
+        ux, uy, uz = vx + w * y, vy - w * x, vz          # velocity relative to the air, ECI
+        vrel = math.sqrt(ux * ux + uy * uy + uz * uz)
+        q = 0.5 * rho * vrel * vrel
+        mach = vrel / a_sound
+        # Rotation body -> ECI.
+        r00 = 1 - 2 * (qy * qy + qz * qz); r01 = 2 * (qx * qy - qw * qz); r02 = 2 * (qx * qz + qw * qy)
+        r10 = 2 * (qx * qy + qw * qz); r11 = 1 - 2 * (qx * qx + qz * qz); r12 = 2 * (qy * qz - qw * qx)
+        r20 = 2 * (qx * qz - qw * qy); r21 = 2 * (qy * qz + qw * qx); r22 = 1 - 2 * (qx * qx + qy * qy)
+        bx = by = bz = 0.0     # body-frame force
+        mx = my = mz = 0.0     # body-frame torque
+        if vrel > 1e-6 and q > 1e-9:
+            # Unit flow direction in body axes (the direction the capsule moves through the air).
+            ib = 1.0 / vrel
+            ubx = (r00 * ux + r10 * uy + r20 * uz) * ib
+            uby = (r01 * ux + r11 * uy + r21 * uz) * ib
+            ubz = (r02 * ux + r12 * uy + r22 * uz) * ib
+            cda = veh.cd(mach) * veh.ref_area_m2
+            d = veh.diameter_m
+            # Static stability: torque along x_hat x u_hat turns the heat shield into the flow.
+            k_static = -veh.cm_alpha_per_rad * q * veh.ref_area_m2 * d
+            my -= k_static * ubz
+            mz += k_static * uby
+            # Pitch/yaw damping: q S d (d / 2V) Cmq w = 0.25 rho V S d^2 Cmq w.
+            k_damp = 0.25 * rho * vrel * veh.ref_area_m2 * d * d * veh.cmq_per_rad
+            my += k_damp * wy
+            mz += k_damp * wz
+            for chute, t0, scale in ((veh.drogue, self.drogue_deploy_t_s, self.drogue_cd_scale),
+                                     (veh.main, self.main_deploy_t_s, self.main_cd_scale)):
+                if t0 is not None and scale > 0.0:
+                    c = chute.cd_area_at(t - t0) * scale
+                    cda += c
+                    # Riser at (-l, 0, 0): torque (-l,0,0) x (-q c u) = q c l (0, -uz, uy).
+                    k = q * c * chute.attach_offset_m
+                    my -= k * ubz
+                    mz += k * uby
+            fd = -q * cda
+            bx += fd * ubx; by += fd * uby; bz += fd * ubz
+        bx += self.thrust_n
+        tx, ty, tz = self.rcs_torque_nm
+        mx += tx; my += ty; mz += tz
+        fx = r00 * bx + r01 * by + r02 * bz
+        fy = r10 * bx + r11 * by + r12 * bz
+        fz = r20 * bx + r21 * by + r22 * bz
+        return fx, fy, fz, mx, my, mz, alt, rho, vrel, mach, q, bx, by, bz
+
+    def deriv(self, t: float, s) -> tuple:
+        """ds/dt at (t, s)."""
+        x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
+        fx, fy, fz, mx, my, mz = self.forces(t, s)[:6]
+        gx, gy, gz = self.gravity(x, y, z)
+        im = 1.0 / m
+        ixx, iyy, izz = self.ixx, self.iyy, self.izz
+        return (
+            vx, vy, vz,
+            gx + fx * im, gy + fy * im, gz + fz * im,
+            0.5 * (-qx * wx - qy * wy - qz * wz),
+            0.5 * (qw * wx + qy * wz - qz * wy),
+            0.5 * (qw * wy - qx * wz + qz * wx),
+            0.5 * (qw * wz + qx * wy - qy * wx),
+            (mx - (izz - iyy) * wy * wz) / ixx,
+            (my - (ixx - izz) * wz * wx) / iyy,
+            (mz - (iyy - ixx) * wx * wy) / izz,
+            -self.mdot_kgps,
+        )
+
+    def step(self, t: float, s, h: float) -> list:
+        """One classical RK4 step of size h (s); the quaternion is renormalised."""
+        f = self.deriv
+        k1 = f(t, s)
+        s2 = [a + 0.5 * h * b for a, b in zip(s, k1)]
+        k2 = f(t + 0.5 * h, s2)
+        s3 = [a + 0.5 * h * b for a, b in zip(s, k2)]
+        k3 = f(t + 0.5 * h, s3)
+        s4 = [a + h * b for a, b in zip(s, k3)]
+        k4 = f(t + h, s4)
+        h6 = h / 6.0
+        out = [a + h6 * (b1 + 2.0 * b2 + 2.0 * b3 + b4) for a, b1, b2, b3, b4 in zip(s, k1, k2, k3, k4)]
+        n = 1.0 / math.sqrt(out[6] ** 2 + out[7] ** 2 + out[8] ** 2 + out[9] ** 2)
+        out[6] *= n; out[7] *= n; out[8] *= n; out[9] *= n
+        return out
+
+
+def specific_force_g(bx: float, by: float, bz: float, m: float) -> float:
+    """Magnitude of the sensed (non-gravitational) acceleration, g0."""
+    return math.sqrt(bx * bx + by * by + bz * bz) / m / G0_MPS2
+
+
+def quat_from_axes_x(dir_x: tuple[float, float, float], hint_z=(0.0, 0.0, 1.0)):
+    """Quaternion (w, x, y, z) whose body x axis points along dir_x (ECI)."""
+    x = _unit(dir_x)
+    z = _sub(hint_z, _scale(x, _dot(hint_z, x)))
+    if _norm(z) < 1e-6:
+        z = _sub((1.0, 0.0, 0.0), _scale(x, x[0]))
+    z = _unit(z)
+    y = _cross(z, x)
+    return quat_from_matrix(((x[0], y[0], z[0]), (x[1], y[1], z[1]), (x[2], y[2], z[2])))
+
+
+def quat_from_matrix(r) -> tuple[float, float, float, float]:
+    """Quaternion of a rotation matrix (columns = body axes in ECI), Shepperd's method."""
+    tr = r[0][0] + r[1][1] + r[2][2]
+    if tr > 0:
+        k = 2.0 * math.sqrt(1.0 + tr)
+        return 0.25 * k, (r[2][1] - r[1][2]) / k, (r[0][2] - r[2][0]) / k, (r[1][0] - r[0][1]) / k
+    if r[0][0] > r[1][1] and r[0][0] > r[2][2]:
+        k = 2.0 * math.sqrt(1.0 + r[0][0] - r[1][1] - r[2][2])
+        return (r[2][1] - r[1][2]) / k, 0.25 * k, (r[0][1] + r[1][0]) / k, (r[0][2] + r[2][0]) / k
+    if r[1][1] > r[2][2]:
+        k = 2.0 * math.sqrt(1.0 + r[1][1] - r[0][0] - r[2][2])
+        return (r[0][2] - r[2][0]) / k, (r[0][1] + r[1][0]) / k, 0.25 * k, (r[1][2] + r[2][1]) / k
+    k = 2.0 * math.sqrt(1.0 + r[2][2] - r[0][0] - r[1][1])
+    return (r[1][0] - r[0][1]) / k, (r[0][2] + r[2][0]) / k, (r[1][2] + r[2][1]) / k, 0.25 * k
+
+
+def _dot(a, b):
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def _norm(a):
+    return math.sqrt(_dot(a, a))
+
+
+def _scale(a, k):
+    return a[0] * k, a[1] * k, a[2] * k
+
+
+def _sub(a, b):
+    return a[0] - b[0], a[1] - b[1], a[2] - b[2]
+
+
+def _unit(a):
+    return _scale(a, 1.0 / _norm(a))
+
+
+def _cross(a, b):
+    return a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]

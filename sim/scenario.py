@@ -1,0 +1,148 @@
+"""Scenario files (ARCHITECTURE.md, "Scenario file"): schema, loading, validation.
+
+Requirements
+1. ``extends`` merges mappings key by key; lists and scalars replace the base's.
+2. ``vehicle:`` (and ``mission:``) override config/vehicle.yaml (mission.yaml)
+   and the merged result is validated with the vehicle (mission) schema, errors
+   naming ``vehicle.<path>`` in the scenario file.
+3. Every command name and its arguments are checked against the flight command
+   dictionary; every fault target and kind against the fault tables. Unknown
+   names are input errors, never ignored.
+4. All errors are ``ConfigError``: one line naming the file, the field and what
+   was expected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fsw.commands import validate_command
+from fsw.mission_schema import MISSION
+from fsw.phases import Phase
+from fsw.schema import Any_, Bool, ConfigError, ListOf, Num, OneOf, Str, Struct, Vec
+from fsw.yamlload import load_config, load_with_extends, merge
+from sim.faults import FAULT_KINDS, FAULT_TARGETS, check_fault
+from sim.hardware_schema import HARDWARE
+from sim.vehicle_schema import VEHICLE, check_vehicle
+
+#: The repository's config directory (vehicle, mission and hardware defaults).
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
+
+
+def _n(unit, lo=None, hi=None, doc="", **kw):
+    return Num(unit, lo, hi, doc=doc, **kw)
+
+
+START = OneOf("kind", {
+    "separation": Struct({
+        "rates_dps": Vec(3, "deg/s", -30, 30, default=(0.8, -0.5, 0.3), doc="body rates just after separation (tip-off)"),
+    }),
+    "attached": Struct({}),
+    "entry_interface": Struct({
+        "alt_m": _n("m", 50e3, 300e3, "geodetic altitude"),
+        "speed_mps": _n("m/s", 1000, 12000, "speed relative to the rotating Earth"),
+        "fpa_deg": _n("deg", -90, 0, "flight-path angle of the Earth-relative velocity (negative: descending)"),
+        "heading_deg": _n("deg", -360, 360, "azimuth of the Earth-relative velocity from north, clockwise"),
+        "lat_deg": _n("deg", -90, 90, "geodetic latitude"),
+        "lon_deg": _n("deg", -180, 180, "longitude"),
+    }),
+}, default={"kind": "separation"}, doc="initial condition")
+
+ENVIRONMENT = Struct({
+    "gravity": Str(choices=("j2", "point", "none"), default="j2", doc="gravity model"),
+    "atmosphere": Str(choices=("us76", "exponential"), default="us76", doc="atmosphere model"),
+    "rho0_kg_m3": _n("kg/m^3", 0.0, 10.0, "exponential atmosphere: density at zero altitude", default=1.225),
+    "scale_height_m": _n("m", 1000, 20000, "exponential atmosphere: scale height", default=7200.0),
+    "earth_rotation": Bool(default=True, doc="rotate the Earth and the atmosphere"),
+}, default={})
+
+STOP = Struct({
+    "after_landed_s": _n("s", 0, 1e6, "stop this long after splashdown", default=600.0),
+    "t_s": _n("s", 1, 1e6, "stop at this simulation time at the latest", default=20000.0),
+}, default={})
+
+COMMAND = Struct({
+    "at_s": _n("s", 0, 1e7, "uplink time"),
+    "name": Str(doc="command name from the flight dictionary (elsrs dict)"),
+    "args": Any_(default={}, doc="command arguments"),
+})
+
+FAULT = Struct({
+    "target": Str(choices=FAULT_TARGETS, doc="device or channel"),
+    "kind": Str(choices=FAULT_KINDS, doc="fault kind"),
+    "at_s": _n("s", 0, 1e7, "start time", default=None),
+    "at_phase": Str(choices=tuple(p.value for p in Phase), default=None, doc="start on entering this phase ..."),
+    "delay_s": _n("s", 0, 1e6, "... plus this delay", default=0.0),
+    "duration_s": _n("s", 0, 1e7, "how long the fault lasts (default: to the end)", default=None),
+    "value": _n("", None, None, "magnitude (bias, scale, stuck value, saturation limit, thrust fraction ...)", default=None),
+})
+
+SCENARIO = Struct({
+    "seed": _n("", 0, 2**63 - 1, "random seed of the run", integer=True, default=0),
+    "start": START,
+    "vehicle": Any_(default={}, doc="overrides of config/vehicle.yaml"),
+    "mission": Any_(default={}, doc="overrides of config/mission.yaml"),
+    "environment": ENVIRONMENT,
+    "stop": STOP,
+    "commands": ListOf(COMMAND, default=[]),
+    "faults": ListOf(FAULT, default=[]),
+    "dispersions": Any_(default={}, doc="Monte Carlo dispersions"),
+})
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with its merged vehicle, mission and hardware configs."""
+    path: str
+    seed: int
+    start: dict
+    environment: dict
+    stop: dict
+    commands: list
+    faults: list
+    vehicle: dict
+    mission: dict
+    hardware: dict
+
+
+def _overridden(source: str, base_file: Path, override, schema, key: str) -> dict:
+    base = load_with_extends(base_file)
+    if not isinstance(override, dict):
+        raise ConfigError(source, key, f"expected a mapping of overrides of {base_file.name}, got {override!r}")
+    try:
+        return schema.validate(merge(base, override), key)
+    except ConfigError as exc:
+        # Name the scenario when the override is at fault, the base file otherwise.
+        head = exc.path.split(".")[1] if "." in exc.path else ""
+        culprit = source if override and head in override else str(base_file)
+        raise exc.with_source(culprit) from None
+
+
+def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str = "sil.yaml") -> Scenario:
+    """Load and validate a scenario file; raises ConfigError."""
+    raw = load_with_extends(path)
+    try:
+        sc = SCENARIO.validate(raw)
+    except ConfigError as exc:
+        raise exc.with_source(str(path)) from None
+    src = str(path)
+    vehicle = _overridden(src, config_dir / "vehicle.yaml", sc["vehicle"], VEHICLE, "vehicle")
+    try:
+        check_vehicle(vehicle)
+    except ConfigError as exc:
+        raise ConfigError(src if sc["vehicle"] else str(config_dir / "vehicle.yaml"), "vehicle." + exc.path, exc.problem) from None
+    mission = _overridden(src, config_dir / "mission.yaml", sc["mission"], MISSION, "mission")
+    hardware = load_config(config_dir / hardware_file, HARDWARE)
+    for i, c in enumerate(sc["commands"]):
+        try:
+            c["args"] = validate_command(c["name"], c["args"])
+        except ConfigError as exc:
+            field = "name" if exc.path == "name" else exc.path
+            raise ConfigError(src, f"commands[{i}].{field}", exc.problem) from None
+    for i, f in enumerate(sc["faults"]):
+        try:
+            check_fault(f)
+        except ConfigError as exc:
+            raise ConfigError(src, f"faults[{i}]" + (f".{exc.path}" if exc.path else ""), exc.problem) from None
+    return Scenario(src, sc["seed"], sc["start"], sc["environment"], sc["stop"], sc["commands"],
+                    sc["faults"], vehicle, mission, hardware)

@@ -1,0 +1,107 @@
+"""Capsule physical model: mass properties, aerodynamics, parachutes, propulsion.
+
+Built once from the validated ``vehicle.yaml`` mapping (see sim/vehicle_schema.py)
+into plain floats, because the integrator reads these every derivative call.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ChuteModel:
+    """One canopy: full drag area Cd*S (m^2), inflation time (s), riser arm (m)."""
+    name: str
+    cd_area_m2: float
+    inflation_s: float
+    attach_offset_m: float
+
+    def cd_area_at(self, since_deploy_s: float) -> float:
+        """Drag area during inflation: grows with the square of time (a common
+        approximation for an unreefed canopy's projected area), then constant."""
+        if since_deploy_s <= 0.0:
+            return 0.0
+        if since_deploy_s >= self.inflation_s:
+            return self.cd_area_m2
+        f = since_deploy_s / self.inflation_s
+        return self.cd_area_m2 * f * f
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleModel:
+    entry_mass_kg: float
+    deorbit_propellant_kg: float
+    rcs_propellant_kg: float
+    inertia_kgm2: tuple[float, float, float]
+    diameter_m: float
+    ref_area_m2: float
+    nose_radius_m: float
+    cd_mach: tuple[float, ...]
+    cd_value: tuple[float, ...]
+    cm_alpha_per_rad: float
+    cmq_per_rad: float
+    thrust_n: float
+    isp_s: float
+    ignition_delay_s: float
+    rcs_couple_torque_nm: float
+    rcs_isp_s: float
+    rcs_thruster_force_n: float
+    drogue: ChuteModel
+    main: ChuteModel
+
+    @property
+    def initial_mass_kg(self) -> float:
+        """Mass at separation: entry mass plus deorbit propellant, kg.
+
+        The RCS gas is counted in the entry mass (its use, ~0.1 kg, is neglected
+        in the mass state)."""
+        return self.entry_mass_kg + self.deorbit_propellant_kg
+
+    def cd(self, mach: float) -> float:
+        """Axial drag coefficient at a Mach number (linear in the table, clamped)."""
+        xs = self.cd_mach
+        if mach <= xs[0]:
+            return self.cd_value[0]
+        if mach >= xs[-1]:
+            return self.cd_value[-1]
+        i = bisect.bisect_right(xs, mach)
+        x0, x1 = xs[i - 1], xs[i]
+        y0, y1 = self.cd_value[i - 1], self.cd_value[i]
+        return y0 + (y1 - y0) * (mach - x0) / (x1 - x0)
+
+    def ballistic_coefficient_kg_m2(self, mach: float = 20.0) -> float:
+        """m / (Cd A) at entry mass, kg/m^2."""
+        return self.entry_mass_kg / (self.cd(mach) * self.ref_area_m2)
+
+
+def _chute(name: str, c: dict) -> ChuteModel:
+    area = math.pi * c["diameter_m"] ** 2 / 4.0
+    return ChuteModel(name, c["cd"] * area, c["inflation_s"], c["attach_offset_m"])
+
+
+def vehicle_from_config(cfg: dict) -> VehicleModel:
+    """Build the model from a validated vehicle mapping."""
+    m, a, e, r, c = cfg["mass"], cfg["aero"], cfg["engine"], cfg["rcs"], cfg["chutes"]
+    return VehicleModel(
+        entry_mass_kg=m["entry_kg"],
+        deorbit_propellant_kg=m["deorbit_propellant_kg"],
+        rcs_propellant_kg=m["rcs_propellant_kg"],
+        inertia_kgm2=tuple(m["inertia_kgm2"]),
+        diameter_m=a["diameter_m"],
+        ref_area_m2=math.pi * a["diameter_m"] ** 2 / 4.0,
+        nose_radius_m=a["nose_radius_m"],
+        cd_mach=tuple(a["cd_mach"]),
+        cd_value=tuple(a["cd_value"]),
+        cm_alpha_per_rad=a["cm_alpha_per_rad"],
+        cmq_per_rad=a["cmq_per_rad"],
+        thrust_n=e["thrust_n"],
+        isp_s=e["isp_s"],
+        ignition_delay_s=e["ignition_delay_s"],
+        rcs_couple_torque_nm=r["couple_torque_nm"],
+        rcs_isp_s=r["isp_s"],
+        rcs_thruster_force_n=r["thruster_force_n"],
+        drogue=_chute("drogue", c["drogue"]),
+        main=_chute("main", c["main"]),
+    )

@@ -1,0 +1,53 @@
+"""Schema of config/vehicle.yaml: the capsule's physical model (simulator truth)."""
+from __future__ import annotations
+
+from fsw.schema import ConfigError, ListOf, Num, Struct, Vec
+
+def _n(unit, lo=None, hi=None, doc="", **kw):
+    return Num(unit, lo, hi, doc=doc, **kw)
+
+_CHUTE = Struct({
+    "diameter_m": _n("m", 0.1, 50, "nominal canopy diameter D0", min_exclusive=False),
+    "cd": _n("-", 0.05, 2.0, "drag coefficient referenced to the nominal area pi D0^2 / 4"),
+    "inflation_s": _n("s", 0.05, 30, "time from line stretch to full inflation"),
+    "attach_offset_m": _n("m", 0, 2, "riser attachment point aft of the centre of mass"),
+})
+
+VEHICLE = Struct({
+    "mass": Struct({
+        "entry_kg": _n("kg", 1, 5000, "capsule mass at entry interface (deorbit propellant spent)", min_exclusive=True),
+        "deorbit_propellant_kg": _n("kg", 0, 500, "deorbit motor propellant loaded"),
+        "rcs_propellant_kg": _n("kg", 0, 50, "RCS cold gas loaded (included in entry_kg)"),
+        "inertia_kgm2": Vec(3, "kg m^2", 1e-3, 1e4, doc="principal moments of inertia about body x, y, z"),
+    }),
+    "aero": Struct({
+        "diameter_m": _n("m", 0.05, 10, "forebody reference diameter"),
+        "cone_half_angle_deg": _n("deg", 10, 80, "sphere-cone half angle (documentation of the Cd table)"),
+        "nose_radius_m": _n("m", 0.01, 5, "nose radius for stagnation-point heating"),
+        "cd_mach": ListOf(_n("-", 0, 100), min_len=2, doc="Mach breakpoints of the drag table, increasing"),
+        "cd_value": ListOf(_n("-", 0.05, 3), min_len=2, doc="axial drag coefficient at each breakpoint"),
+        "cm_alpha_per_rad": _n("1/rad", -2, 0, "static pitch-moment slope (<= 0: statically stable)"),
+        "cmq_per_rad": _n("1/rad", -5, 5, "pitch-damping derivative (negative damps)"),
+    }),
+    "engine": Struct({
+        "thrust_n": _n("N", 0, 1e5, "vacuum thrust along body +x"),
+        "isp_s": _n("s", 50, 500, "vacuum specific impulse"),
+        "ignition_delay_s": _n("s", 0, 10, "ignition command to thrust onset"),
+    }),
+    "rcs": Struct({
+        "couple_torque_nm": _n("N m", 0, 100, "torque of one thruster couple"),
+        "isp_s": _n("s", 10, 400, "specific impulse"),
+        "thruster_force_n": _n("N", 0, 100, "force of one thruster"),
+    }),
+    "chutes": Struct({"drogue": _CHUTE, "main": _CHUTE}),
+})
+
+def check_vehicle(cfg: dict) -> dict:
+    """Cross-field checks the per-field schema cannot express; raises ConfigError."""
+    a = cfg["aero"]
+    if len(a["cd_mach"]) != len(a["cd_value"]):
+        raise ConfigError("", "aero.cd_value", f"expected {len(a['cd_mach'])} values (one per cd_mach entry), got {len(a['cd_value'])}")
+    if any(b <= x for x, b in zip(a["cd_mach"], a["cd_mach"][1:])):
+        raise ConfigError("", "aero.cd_mach", "expected strictly increasing Mach numbers")
+    return cfg
+

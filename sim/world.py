@@ -1,0 +1,282 @@
+"""The simulated world: capsule state, environment, devices, time stepping.
+
+Requirements
+1. ``advance_to(t)`` integrates from the current time to t exactly with a fixed
+   step chosen from the flight regime at the start of the interval (0.02 s in
+   vacuum, 0.01 s in the atmosphere or under a canopy, 0.005 s while a canopy
+   inflates): deterministic, and the same for every run of a scenario and seed.
+2. Splashdown ends the flight dynamics: the capsule then floats at a fixed
+   point of the rotating Earth; nothing is integrated any more.
+3. Truth for the run outputs comes from here (``truth()``), never from the
+   flight software.
+4. The station inhibits pyros and the engine while the capsule is attached.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import earth
+from sim.actuators import EngineModel, IridiumModel, PyroBoard, RcsModel
+from sim.atmosphere import density_sound_speed
+from sim.dynamics import Dynamics, quat_from_axes_x
+from sim.faults import FaultSchedule
+from sim.sensors import BaroModel, GpsModel, ImuModel, NoiseSource
+from sim.vehicle import VehicleModel
+
+#: Integrator steps, s. Vacuum: attitude dynamics under RCS need no finer step than
+#: the 50 Hz control rate; atmosphere: pitch/riser oscillations up to ~2 Hz; canopy
+#: inflation: force rises over 0.6 s.
+STEP_VACUUM_S = 0.02
+STEP_ATMOSPHERE_S = 0.01
+STEP_INFLATION_S = 0.005
+#: Dynamic pressure above which the atmosphere step is used, Pa.
+Q_ATMOSPHERE_PA = 20.0
+#: Station separation push, m/s (radially outward, typical spring ejection).
+SEPARATION_DV_MPS = 0.1
+#: Sutton-Graves constant for Earth, SI (REFERENCES.md: 1.7415e-4).
+SUTTON_GRAVES_K = 1.7415e-4
+
+
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """Truth at one instant, SI units."""
+    t_s: float
+    lat_deg: float
+    lon_deg: float
+    alt_m: float
+    speed_mps: float        # relative to the rotating atmosphere
+    fpa_deg: float          # flight-path angle of the relative velocity
+    mach: float
+    q_pa: float
+    load_g: float           # sensed non-gravitational acceleration, g0
+    heat_flux_w_m2: float   # stagnation-point convective (Sutton-Graves)
+    specific_force_body: tuple[float, float, float]
+    rates_body: tuple[float, float, float]
+    mass_kg: float
+
+
+def make_atmosphere(env: dict):
+    """f(alt_m) -> (density kg/m^3, speed of sound m/s) for the scenario environment."""
+    if env["atmosphere"] == "us76":
+        return density_sound_speed
+    rho0, h = env["rho0_kg_m3"], env["scale_height_m"]
+
+    def exponential(alt_m: float) -> tuple[float, float]:
+        return rho0 * math.exp(-alt_m / h), density_sound_speed(alt_m)[1]
+    return exponential
+
+
+class World:
+    """Capsule plus environment plus device models, advanced in lockstep."""
+
+    def __init__(self, vehicle: VehicleModel, hardware: dict, env: dict, start: dict,
+                 station_orbit: dict, seed: int, faults: list | None = None):
+        self.vehicle = vehicle
+        self.env = env
+        self.omega = earth.OMEGA_EARTH_RADPS if env["earth_rotation"] else 0.0
+        self.noise = NoiseSource(np.random.Generator(np.random.PCG64(seed)))
+        self.dyn = Dynamics(vehicle, earth.gravity_fn(env["gravity"]), make_atmosphere(env), self.omega)
+        self.t = 0.0
+        self.attached = start["kind"] == "attached"
+        self.s = self._initial_state(start, station_orbit)
+        prop = 0.0 if start["kind"] == "entry_interface" else vehicle.deorbit_propellant_kg
+        self.engine = EngineModel(vehicle, prop)
+        self.rcs = RcsModel(vehicle, vehicle.rcs_propellant_kg)
+        self.pyro = PyroBoard()
+        self.imu = ImuModel(hardware["imu"], self.noise)
+        bcfg = hardware["baro"]
+        self.baros = [BaroModel(bcfg, self.noise, b) for b in bcfg["bias_pa"]]
+        self.gps = GpsModel(hardware["gps"], self.noise)
+        self.iridium = IridiumModel(hardware["iridium"], self.noise)
+        self.float_inflated = False
+        self.splash: dict | None = None
+        self._float_ecef: tuple | None = None
+        self._truth: Truth | None = None
+        self.nv: dict = {}           # the flight computer's non-volatile memory (survives resets)
+        self.steps = 0
+        self.burn_dv_mps = 0.0       # integral of thrust / mass: the delta-v the motor delivered
+        self.faults = FaultSchedule.from_specs(faults or [])
+
+    # ---- initial conditions -------------------------------------------------
+    def _initial_state(self, start: dict, orbit: dict) -> list[float]:
+        v = self.vehicle
+        if start["kind"] in ("attached", "separation"):
+            r, vel = earth.circular_orbit_state(orbit["alt_m"], orbit["inc_deg"], orbit["raan_deg"],
+                                                orbit["arg_lat_deg"], self.env["gravity"])
+            if start["kind"] == "separation":
+                rn = math.sqrt(sum(c * c for c in r))
+                vel = tuple(a + SEPARATION_DV_MPS * b / rn for a, b in zip(vel, r))
+            q = quat_from_axes_x(vel, hint_z=tuple(-c for c in r))
+            rates = tuple(math.radians(d) for d in start.get("rates_dps", (0.0, 0.0, 0.0)))
+            return [*r, *vel, *q, *rates, v.initial_mass_kg]
+        # Entry interface: speed and angles relative to the rotating Earth.
+        r = earth.geodetic_to_ecef(start["lat_deg"], start["lon_deg"], start["alt_m"])
+        e, n, u = earth.enu_axes(start["lat_deg"], start["lon_deg"])
+        g, h = math.radians(start["fpa_deg"]), math.radians(start["heading_deg"])
+        sp = start["speed_mps"]
+        ve, vn, vu = sp * math.cos(g) * math.sin(h), sp * math.cos(g) * math.cos(h), sp * math.sin(g)
+        vrel = tuple(ve * a + vn * b + vu * c for a, b, c in zip(e, n, u))
+        w = self.omega
+        vel = (vrel[0] - w * r[1], vrel[1] + w * r[0], vrel[2])
+        q = quat_from_axes_x(vrel, hint_z=tuple(-c for c in u))
+        return [*r, *vel, *q, 0.0, 0.0, 0.0, v.entry_mass_kg]
+
+    # ---- stepping ---------------------------------------------------------------
+    def _inflating(self) -> bool:
+        d = self.dyn
+        for chute, t0 in ((self.vehicle.drogue, d.drogue_deploy_t_s), (self.vehicle.main, d.main_deploy_t_s)):
+            if t0 is not None and self.t - t0 < chute.inflation_s:
+                return True
+        return False
+
+    def step_size_s(self) -> float:
+        """Integrator step for the next interval, from the flight regime."""
+        if self._inflating():
+            return STEP_INFLATION_S
+        d = self.dyn
+        if d.drogue_deploy_t_s is not None or d.main_deploy_t_s is not None:
+            return STEP_ATMOSPHERE_S
+        return STEP_ATMOSPHERE_S if self.truth().q_pa > Q_ATMOSPHERE_PA else STEP_VACUUM_S
+
+    def advance_to(self, t_next: float) -> None:
+        """Integrate to t_next (s) exactly."""
+        span = t_next - self.t
+        if span <= 1e-12:
+            return
+        self._truth = None
+        if self.splash is not None:
+            self.t = t_next
+            self._place_floating()
+            return
+        h0 = self.step_size_s()
+        n = max(1, math.ceil(span / h0 - 1e-9))
+        h = span / n
+        dyn, eng, rcs = self.dyn, self.engine, self.rcs
+        for i in range(n):
+            t = self.t
+            eng.update(t)
+            dyn.thrust_n = eng.thrust_n()
+            dyn.mdot_kgps = eng.mdot_kgps()
+            dyn.rcs_torque_nm = rcs.torque_nm()
+            if dyn.thrust_n:
+                self.burn_dv_mps += dyn.thrust_n / self.s[13] * h
+            self.s = dyn.step(t, self.s, h)
+            self.steps += 1
+            eng.consume(h, t + h)
+            rcs.consume(h)
+            self.t = t_next if i == n - 1 else t + h
+            s = self.s
+            if earth.geodetic_alt_m(s[0], s[1], s[2]) <= 0.0:
+                self._splashdown()
+                self.t = t_next
+                self._place_floating()
+                return
+
+    def _splashdown(self) -> None:
+        tr = self.truth()
+        self.splash = {"t_s": self.t, "lat_deg": tr.lat_deg, "lon_deg": tr.lon_deg,
+                       "speed_mps": tr.speed_mps}
+        s = self.s
+        self._float_ecef = earth.eci_to_ecef(s[0], s[1], s[2], self.omega * self.t)
+        self.engine.shutdown(self.t)
+        self.rcs.command(0)
+
+    def _place_floating(self) -> None:
+        x, y, z = earth.ecef_to_eci(*self._float_ecef, self.omega * self.t)
+        w = self.omega
+        self.s[0:6] = [x, y, z, -w * y, w * x, 0.0]
+        self.s[10:13] = [0.0, 0.0, 0.0]
+        self._truth = None
+
+    # ---- truth ----------------------------------------------------------------------
+    def truth(self) -> Truth:
+        """Truth at the current time (computed once per time)."""
+        if self._truth is not None:
+            return self._truth
+        s = self.s
+        x, y, z = s[0], s[1], s[2]
+        f = self.dyn.forces(self.t, s)
+        alt, rho, vrel, mach, q = f[6], f[7], f[8], f[9], f[10]
+        bx, by, bz = f[11], f[12], f[13]
+        m = s[13]
+        if self.splash is not None:
+            # Floating: buoyancy holds the capsule up; the accelerometer reads +1 g along local up.
+            gx, gy, gz = self.dyn.gravity(x, y, z)
+            r = self._rot_eci_to_body()
+            bx, by, bz = (-(r[i][0] * gx + r[i][1] * gy + r[i][2] * gz) * m for i in range(3))
+        lat, lon, _ = earth.eci_to_geodetic(x, y, z, self.omega * self.t)
+        ux, uy, uz = earth.relative_velocity(x, y, z, s[3], s[4], s[5], self.omega)
+        rn = math.sqrt(x * x + y * y + z * z)
+        fpa = math.degrees(math.asin(max(-1.0, min(1.0, (ux * x + uy * y + uz * z) / (rn * vrel))))) if vrel > 1e-6 else 0.0
+        heat = SUTTON_GRAVES_K * math.sqrt(rho / self.vehicle.nose_radius_m) * vrel ** 3
+        load = math.sqrt(bx * bx + by * by + bz * bz) / m / earth.G0_MPS2
+        self._truth = Truth(self.t, lat, lon, alt, vrel, fpa, mach, q, load, heat,
+                            (bx / m, by / m, bz / m), (s[10], s[11], s[12]), m)
+        return self._truth
+
+    def _rot_eci_to_body(self):
+        qw, qx, qy, qz = self.s[6:10]
+        return ((1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qw * qz), 2 * (qx * qz - qw * qy)),
+                (2 * (qx * qy - qw * qz), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz + qw * qx)),
+                (2 * (qx * qz + qw * qy), 2 * (qy * qz - qw * qx), 1 - 2 * (qx * qx + qy * qy)))
+
+    def ecef_state(self):
+        """Position (m) and velocity relative to the Earth (m/s), ECEF components."""
+        s = self.s
+        a = self.omega * self.t
+        r = earth.eci_to_ecef(s[0], s[1], s[2], a)
+        vr = earth.relative_velocity(s[0], s[1], s[2], s[3], s[4], s[5], self.omega)
+        return r, earth.eci_to_ecef(*vr, a)
+
+    # ---- device effects ---------------------------------------------------------------
+    def apply_actuator_faults(self) -> None:
+        """Set actuator and chute fault states from the faults active now."""
+        t, fs = self.t, self.faults
+        eng = self.engine
+        eng.no_ignition = False
+        eng.thrust_scale = 1.0
+        for f in fs.active(t, "engine"):
+            if f.spec["kind"] == "no_ignition":
+                eng.no_ignition = True
+            else:
+                eng.thrust_scale = f.spec["value"]
+        mask = 0
+        for f in fs.active(t, "rcs."):
+            mask |= 1 << int(f.spec["target"].split(".")[1])
+        self.rcs.failed_off = mask
+        self.pyro.no_fire = {f.spec["target"].split(".")[1] for f in fs.active(t, "pyro.")}
+        self.dyn.drogue_cd_scale = 0.0 if any(fs.active(t, "chute.drogue")) else 1.0
+        self.dyn.main_cd_scale = 0.0 if any(fs.active(t, "chute.main")) else 1.0
+
+    def fire_pyro(self, channel: str) -> bool:
+        """Firing pulse on a pyro channel and its physical effect."""
+        if not self.pyro.fire(self.t, channel, self.attached):
+            return False
+        if channel in self.pyro.no_fire:
+            return True
+        d = self.dyn
+        if channel == "drogue" and d.drogue_deploy_t_s is None and d.main_deploy_t_s is None:
+            d.drogue_deploy_t_s = self.t
+        elif channel == "main" and d.main_deploy_t_s is None:
+            d.main_deploy_t_s = self.t
+            d.drogue_deploy_t_s = None
+        elif channel == "main_release":
+            d.main_deploy_t_s = None
+            d.drogue_deploy_t_s = None
+        elif channel == "float":
+            self.float_inflated = True
+        self._truth = None
+        return True
+
+    def release(self) -> None:
+        """The berthing latch opens: the capsule drifts away with the separation push."""
+        if self.attached:
+            self.attached = False
+            s = self.s
+            rn = math.sqrt(s[0] ** 2 + s[1] ** 2 + s[2] ** 2)
+            for i in range(3):
+                s[3 + i] += SEPARATION_DV_MPS * s[i] / rn
+            self._truth = None

@@ -1,0 +1,268 @@
+"""SIL executive: the flight app in lockstep with the simulator, and the run outputs.
+
+Requirements
+1. Each 20 ms base tick: advance the world to t, set the flight clock to t, run
+   one scheduler tick. Actuator commands act over the following interval.
+2. Outputs (ARCHITECTURE.md, "Run outputs"): summary.json, trajectory.csv (1 Hz,
+   10 Hz from entry interface to splashdown), events.jsonl, recorder.bin. Truth
+   values come from the simulator, never from flight estimates.
+3. Same scenario and seed -> same summary, apart from the wall-time fields
+   (``wall_time_s``, ``realtime_factor``, ``scheduler.max_task_ms``).
+4. A ``fsw reset`` fault restarts the flight app; NV memory (phase, pyro flags,
+   parameters) carries over as on the real flight computer.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+from fsw.app import BASE_RATE_HZ, FlightApp
+from fsw.clock import SimClock
+from fsw.phases import Phase
+from hal.devices import Command
+from hal.sim_backend import build_sim_hal
+from sim.earth import great_circle_km
+from sim.scenario import Scenario
+from sim.vehicle import vehicle_from_config
+from sim.world import World
+
+SCHEMA_VERSION = 1
+TICK_S = 1.0 / BASE_RATE_HZ
+#: Entry interface altitude, m (ARCHITECTURE.md: about 120 km).
+ENTRY_INTERFACE_M = 120_000.0
+#: Splash speed above which a landing counts as failed, m/s (issue 2: at most 10 m/s).
+SPLASH_SPEED_LIMIT_MPS = 10.0
+#: Uplinked initial state vector errors, 1 sigma (station-provided state).
+SV_POS_ERR_M = 10.0
+SV_VEL_ERR_MPS = 0.02
+TRAJ_COLUMNS = ("t_s", "phase", "lat_deg", "lon_deg", "alt_m", "speed_mps", "fpa_deg", "mach", "q_pa", "load_g")
+_INITIAL_PHASE = {"attached": Phase.ATTACHED, "separation": Phase.ATTACHED, "entry_interface": Phase.COAST}
+_WALL_FIELDS = ("wall_time_s", "realtime_factor")
+
+
+def _r(x, nd=4):
+    return None if x is None else round(float(x), nd)
+
+
+class SilRun:
+    """One SIL flight of a scenario."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, out_dir: str | Path | None = None,
+                 echo=print):
+        self.sc = scenario
+        self.seed = scenario.seed if seed is None else seed
+        self.out = Path(out_dir) if out_dir is not None else None
+        self.echo = echo or (lambda *a, **k: None)
+        self.world = World(vehicle_from_config(scenario.vehicle), scenario.hardware, scenario.environment,
+                           scenario.start, scenario.mission["station_orbit"], self.seed, scenario.faults)
+        w = self.world
+        if scenario.start["kind"] == "separation":
+            w.attached = False
+        n = w.noise.normal
+        s = w.s
+        sv = Command("STATE_VECTOR", {
+            "r_eci_m": tuple(s[i] + SV_POS_ERR_M * n() for i in range(3)),
+            "v_eci_mps": tuple(s[3 + i] + SV_VEL_ERR_MPS * n() for i in range(3)),
+            "q_body_eci": tuple(s[6:10])}, "station")
+        cmds = [(0.0, sv)] + [(c["at_s"], Command(c["name"], c["args"])) for c in scenario.commands]
+        self.hal = build_sim_hal(w, cmds)
+        self.clock = SimClock()
+        self.phases: list[dict] = []
+        self.pyro_phase: dict[tuple, str] = {}
+        self.deploys: dict[str, dict] = {}
+        self.burn: dict = {}
+        self.resets = 0
+        self._events_f = None
+        self._traj = None
+        if self.out is not None:
+            self.out.mkdir(parents=True, exist_ok=True)
+            self._events_f = open(self.out / "events.jsonl", "w")
+            self._traj_f = open(self.out / "trajectory.csv", "w", newline="")
+            self._traj = csv.writer(self._traj_f)
+            self._traj.writerow(TRAJ_COLUMNS)
+        self.app = self._boot(_INITIAL_PHASE[scenario.start["kind"]])
+
+    # ---- flight app -----------------------------------------------------------------
+    def _boot(self, phase: Phase) -> FlightApp:
+        rec = None if self.out is None else self.out / "recorder.bin"
+        app = FlightApp(self.hal, self.clock, self.sc.mission["params"], initial_phase=phase,
+                        recorder_path=rec, event_sinks=[self._on_event])
+        app.phases.on_change(self._on_phase)
+        return app
+
+    def _on_phase(self, ch) -> None:
+        self.phases.append({"phase": ch.to_phase.value, "t_s": _r(ch.t_s, 3)})
+        self.world.faults.on_phase(ch.to_phase.value, ch.t_s)
+        tr = self.world.truth()
+        self.echo(f"  {ch.t_s:9.2f} s  {ch.to_phase.value:<13} alt {tr.alt_m / 1000:8.2f} km  "
+                  f"speed {tr.speed_mps:7.1f} m/s  load {tr.load_g:5.2f} g   ({ch.reason})")
+
+    def _on_event(self, e) -> None:
+        if self._events_f is not None:
+            self._events_f.write(json.dumps(e.to_json_dict()) + "\n")
+        name, d = e.name, e.data
+        if name == "PYRO_FIRED":
+            self.pyro_phase[(round(e.t_s, 6), d["channel"])] = self.app.phases.phase.value
+            if d["channel"] in ("drogue", "main"):
+                tr = self.world.truth()
+                self.deploys[d["channel"]] = {"deploy_t_s": _r(e.t_s, 3), "alt_m": _r(tr.alt_m, 1),
+                                              "mach": _r(tr.mach), "q_pa": _r(tr.q_pa, 1), "trigger": d["trigger"]}
+        elif name == "DEORBIT_IGNITION":
+            self.burn = {"ignition_t_s": _r(e.t_s, 3), "dv_target_mps": _r(d["dv_target_mps"], 3),
+                         "dv0": self.world.burn_dv_mps}
+        elif name == "DEORBIT_CUTOFF" and self.burn:
+            self.burn.update(cutoff_t_s=_r(e.t_s, 3), result=d["result"])
+
+    # ---- main loop ----------------------------------------------------------------------
+    def run(self) -> dict:
+        w, clock, sc = self.world, self.clock, self.sc
+        stop_t = sc.stop["t_s"]
+        after = sc.stop["after_landed_s"]
+        has_faults = bool(w.faults.faults)
+        resets = [f for f in w.faults.faults if f.spec["kind"] == "reset"]
+        ei_t = None
+        peak = {"load_g": 0.0, "q_pa": 0.0, "heat": 0.0}
+        peak_at = None
+        next_rec = 0.0
+        wall0 = time.perf_counter()
+        k = 0
+        self.echo(f"ELS-RS SIL: {sc.path} seed {self.seed}")
+        while True:
+            t = k * TICK_S
+            w.advance_to(t)
+            clock.advance_to(t)
+            if has_faults:
+                w.apply_actuator_faults()
+                for f in resets:
+                    if not f.done and f.start_s is not None and t >= f.start_s:
+                        f.done = True
+                        self._reset()
+            self.app.tick()
+            tr = w.truth()
+            if ei_t is None and tr.alt_m <= ENTRY_INTERFACE_M:
+                ei_t = t
+            if ei_t is not None and w.splash is None:
+                if tr.load_g > peak["load_g"]:
+                    peak["load_g"] = tr.load_g
+                    peak_at = tr
+                peak["q_pa"] = max(peak["q_pa"], tr.q_pa)
+                peak["heat"] = max(peak["heat"], tr.heat_flux_w_m2)
+            if t >= next_rec - 1e-9:
+                self._record(tr)
+                dense = ei_t is not None and w.splash is None
+                next_rec = (round(t * 10) + 1) / 10 if dense else math.floor(t + 1e-9) + 1.0
+            k += 1
+            if (w.splash is not None and t >= w.splash["t_s"] + after) or t >= stop_t:
+                break
+        wall = time.perf_counter() - wall0
+        summary = self._summary(t, wall, ei_t, peak, peak_at)
+        self._close(summary)
+        return summary
+
+    def _reset(self) -> None:
+        """Processor reset: the flight app restarts from NV memory."""
+        self.resets += 1
+        self.echo(f"  {self.clock.now_s():9.2f} s  ** flight software reset **")
+        self.app.shutdown()
+        self.hal.rcs.command(0)
+        self.app = self._boot(Phase.ATTACHED)
+
+    def _record(self, tr) -> None:
+        if self._traj is None:
+            return
+        self._traj.writerow((f"{tr.t_s:.2f}", self.app.phases.phase.value, f"{tr.lat_deg:.6f}", f"{tr.lon_deg:.6f}",
+                             f"{tr.alt_m:.1f}", f"{tr.speed_mps:.2f}", f"{tr.fpa_deg:.3f}", f"{tr.mach:.3f}",
+                             f"{tr.q_pa:.1f}", f"{tr.load_g:.3f}"))
+
+    # ---- outputs ------------------------------------------------------------------------
+    def _summary(self, t_end: float, wall: float, ei_t, peak, peak_at) -> dict:
+        w, mission = self.world, self.sc.mission
+        reasons: list[str] = []
+        reached = {p["phase"] for p in self.phases} | {self.app.phases.phase.value}
+        splash = None
+        if w.splash is not None:
+            tgt = mission["target"]
+            splash = {"t_s": _r(w.splash["t_s"], 3), "lat_deg": _r(w.splash["lat_deg"], 6),
+                      "lon_deg": _r(w.splash["lon_deg"], 6), "speed_mps": _r(w.splash["speed_mps"], 3),
+                      "miss_km": _r(great_circle_km(w.splash["lat_deg"], w.splash["lon_deg"], tgt["lat_deg"], tgt["lon_deg"]), 3)}
+            if w.splash["speed_mps"] > SPLASH_SPEED_LIMIT_MPS:
+                reasons.append(f"splash speed {w.splash['speed_mps']:.1f} m/s above {SPLASH_SPEED_LIMIT_MPS:.0f} m/s")
+            if "LANDED" not in reached:
+                reasons.append("splashdown not detected by the flight software")
+        fires = [{"channel": ch, "t_s": _r(t, 3), "phase": self.pyro_phase.get((round(t, 6), ch), "unknown")}
+                 for t, ch in w.pyro.log]
+        for ch in {f["channel"] for f in fires}:
+            n = sum(1 for f in fires if f["channel"] == ch)
+            if n > 1:
+                reasons.append(f"pyro {ch} fired {n} times")
+        if splash is not None and not reasons:
+            result = "landed"
+        elif splash is None and self.app.phases.phase is Phase.SAFE:
+            result = "safe_abort"
+        else:
+            result = "failed"
+            if splash is None:
+                reasons.append(f"no splashdown by t = {t_end:.0f} s (phase {self.app.phases.phase.value})")
+        burn = None
+        if self.burn:
+            burn = {"ignition_t_s": self.burn["ignition_t_s"], "cutoff_t_s": self.burn.get("cutoff_t_s"),
+                    "dv_target_mps": self.burn["dv_target_mps"],
+                    "dv_achieved_mps": _r(w.burn_dv_mps - self.burn["dv0"], 3),
+                    "result": self.burn.get("result", "incomplete")}
+        entry = None
+        if ei_t is not None and peak_at is not None:
+            entry = {"interface_t_s": _r(ei_t, 3), "peak_load_g": _r(peak["load_g"]), "peak_load_t_s": _r(peak_at.t_s, 3),
+                     "peak_load_alt_m": _r(peak_at.alt_m, 1), "peak_load_speed_mps": _r(peak_at.speed_mps, 2),
+                     "peak_q_pa": _r(peak["q_pa"], 1), "peak_heat_flux_w_m2": _r(peak["heat"], 1)}
+        st = self.app.scheduler.stats()
+        beacon_log = w.iridium.delivered
+        return {
+            "schema": SCHEMA_VERSION, "result": result, "failure_reasons": reasons, "seed": self.seed,
+            "scenario": self.sc.path,
+            "sim_time_s": _r(t_end, 3), "wall_time_s": _r(wall, 3), "realtime_factor": _r(t_end / max(wall, 1e-9), 1),
+            "phases": self.phases,
+            "deorbit_burn": burn, "entry": entry,
+            "drogue": self.deploys.get("drogue"), "main": self.deploys.get("main"),
+            "splashdown": splash,
+            "beacon": {"messages_sent": len(beacon_log), "first_sent_t_s": _r(beacon_log[0][0], 3) if beacon_log else None},
+            "pyro_fires": fires,
+            "resets": self.resets, "faults_injected": w.faults.count_started(t_end),
+            "scheduler": {"overruns": st.overruns, "max_task_ms": _r(st.max_task_ms, 3)},
+        }
+
+    def _close(self, summary: dict) -> None:
+        self.app.shutdown()
+        if self.out is None:
+            return
+        self._events_f.close()
+        self._traj_f.close()
+        with open(self.out / "summary.json", "w") as f:
+            json.dump(summary, f, indent=2)
+            f.write("\n")
+
+
+def print_outcome(summary: dict, echo=print) -> None:
+    """Short human-readable outcome after the timeline."""
+    s = summary
+    echo(f"result: {s['result']}" + (f"  ({'; '.join(s['failure_reasons'])})" if s["failure_reasons"] else ""))
+    if s["deorbit_burn"]:
+        b = s["deorbit_burn"]
+        echo(f"  deorbit burn: {b['dv_achieved_mps']:.1f} of {b['dv_target_mps']:.1f} m/s ({b['result']})")
+    if s["entry"]:
+        e = s["entry"]
+        echo(f"  entry: peak {e['peak_load_g']:.2f} g at {e['peak_load_alt_m'] / 1000:.1f} km, "
+             f"peak q {e['peak_q_pa'] / 1000:.1f} kPa, peak heat flux {e['peak_heat_flux_w_m2'] / 1e4:.1f} W/cm^2")
+    for ch in ("drogue", "main"):
+        if s[ch]:
+            c = s[ch]
+            echo(f"  {ch}: {c['alt_m'] / 1000:.2f} km, Mach {c['mach']:.2f}, q {c['q_pa']:.0f} Pa ({c['trigger']})")
+    if s["splashdown"]:
+        sp = s["splashdown"]
+        echo(f"  splashdown: {sp['lat_deg']:.4f}, {sp['lon_deg']:.4f} at {sp['speed_mps']:.2f} m/s, miss {sp['miss_km']:.1f} km")
+    echo(f"  beacon messages: {s['beacon']['messages_sent']}; pyro fires: "
+         + ", ".join(f"{f['channel']}@{f['t_s']:.1f}" for f in s["pyro_fires"]))
+    echo(f"  sim {s['sim_time_s']:.0f} s in {s['wall_time_s']:.1f} s wall: realtime factor {s['realtime_factor']:.0f}; "
+         f"overruns {s['scheduler']['overruns']}")
