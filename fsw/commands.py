@@ -127,7 +127,7 @@ class CommandTask:
     def _cmd_set_param(self, a):
         why = self.ctx.params.set(a["name"], a["value"])
         if why is None:
-            self.ctx.events.emit(Severity.ACTIVITY_HI, "PARAM_SET", f"{a['name']} = {a['value']}", name=a["name"],
+            self.ctx.events.emit(Severity.ACTIVITY_HI, "PARAM_SET", f"{a['name']} = {a['value']}", param=a["name"],
                                  value=str(a["value"]))
         return why
 

@@ -209,8 +209,10 @@ class World:
             bx, by, bz = (-(r[i][0] * gx + r[i][1] * gy + r[i][2] * gz) * m for i in range(3))
         lat, lon, _ = earth.eci_to_geodetic(x, y, z, self.omega * self.t)
         ux, uy, uz = earth.relative_velocity(x, y, z, s[3], s[4], s[5], self.omega)
-        rn = math.sqrt(x * x + y * y + z * z)
-        fpa = math.degrees(math.asin(max(-1.0, min(1.0, (ux * x + uy * y + uz * z) / (rn * vrel))))) if vrel > 1e-6 else 0.0
+        # Flight-path angle above the local geodetic horizon.
+        la, lo = math.radians(lat), math.atan2(y, x)
+        upx, upy, upz = math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)
+        fpa = math.degrees(math.asin(max(-1.0, min(1.0, (ux * upx + uy * upy + uz * upz) / vrel)))) if vrel > 1e-6 else 0.0
         heat = SUTTON_GRAVES_K * math.sqrt(rho / self.vehicle.nose_radius_m) * vrel ** 3
         load = math.sqrt(bx * bx + by * by + bz * bz) / m / earth.G0_MPS2
         self._truth = Truth(self.t, lat, lon, alt, vrel, fpa, mach, q, load, heat,
