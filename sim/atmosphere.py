@@ -13,7 +13,7 @@ API (altitudes are GEOMETRIC, above mean sea level, in metres):
         the values ``us76`` returns.  Altitudes outside the valid range are
         CLAMPED to it (below -5 km -> -5 km values, above 1000 km -> 1000 km
         values) so a trajectory leaving the model does not abort a run; NaN
-        raises ValueError.  Measured 0.25-0.28 us per call (timeit, best of 5 x
+        raises ValueError.  Measured 0.24-0.29 us per call (timeit, best of 5 x
         1e6 calls, CPython 3.11.7 on the Intel Xeon development machine) and
         0.33-0.40 us averaged over random altitudes; target < 2 us.
 

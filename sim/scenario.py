@@ -114,7 +114,11 @@ def _overridden(source: str, base_file: Path, override, schema, key: str) -> dic
     except ConfigError as exc:
         # Name the scenario when the override is at fault, the base file otherwise.
         head = exc.path.split(".")[1] if "." in exc.path else ""
-        culprit = source if override and head in override else str(base_file)
+        if head:
+            at_fault = head in override
+        else:  # at the top level: an unknown key that the override brought in
+            at_fault = any(k not in getattr(schema, "fields", {}) for k in override)
+        culprit = source if override and at_fault else str(base_file)
         raise exc.with_source(culprit) from None
 
 

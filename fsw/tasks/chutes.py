@@ -13,14 +13,25 @@ Requirements (each trigger has a dissimilar backup; ARCHITECTURE.md failures)
    ``chutes.drogue_backup_s`` since arming; (baro, unarmed) baro at or below
    ``chutes.drogue_unarmed_alt_m`` for the persistence count, in ENTRY.
 4. Main, first of: baro at or below ``chutes.main_alt_m`` (persisted) in DROGUE
-   or ENTRY; timer ``chutes.main_backup_s`` after the drogue fired.
+   or ENTRY; timer after the drogue fired: ``chutes.main_backup_s`` when the
+   drogue went at its primary (high) altitude, ``chutes.main_backup_low_s`` when
+   a backup trigger deployed it lower (``MAIN_TIMER_PARAM``).
 5. Each deploy fires its pyro through the PyroManager (once, ever) and moves
    the phase; the trigger that fired it is reported.
+6. The g-arm and deploy times and the drogue trigger are kept in NV memory, so
+   the backup timers run on across a processor reset.
 """
 from __future__ import annotations
 
 from fsw.events import Severity
 from fsw.phases import Phase, Trigger
+from fsw.tasks.deorbit import NV_BURN
+
+
+NV_KEY = "chutes.state"
+#: Drogue trigger -> the parameter holding the main backup delay after it.
+MAIN_TIMER_PARAM = {"baro": "chutes.main_backup_s", "timer": "chutes.main_backup_low_s",
+                    "baro_unarmed": "chutes.main_backup_low_s"}
 
 
 class ChuteTask:
@@ -31,6 +42,19 @@ class ChuteTask:
         self.dt = dt_s
         self._onset_s = 0.0
         self._below = {"drogue": 0, "drogue_unarmed": 0, "main": 0}
+        self._drogue_trigger = "baro"
+        saved = ctx.hal.nv.get(NV_KEY) or {}
+        d = ctx.data
+        d.g_arm_t_s = saved.get("g_arm_t_s")
+        d.drogue_t_s = saved.get("drogue_t_s")
+        d.main_t_s = saved.get("main_t_s")
+        d.cutoff_t_s = (ctx.hal.nv.get(NV_BURN) or {}).get("cutoff_t_s")
+        self._drogue_trigger = saved.get("drogue_trigger", "baro")
+
+    def _save(self) -> None:
+        d = self.ctx.data
+        self.ctx.hal.nv.put(NV_KEY, {"g_arm_t_s": d.g_arm_t_s, "drogue_t_s": d.drogue_t_s, "main_t_s": d.main_t_s,
+                                     "drogue_trigger": self._drogue_trigger})
 
     def run(self, t_s: float) -> None:
         ph = self.ctx.phases.phase
@@ -40,6 +64,7 @@ class ChuteTask:
         if ph in (Phase.ENTRY, Phase.DROGUE, Phase.MAIN) and d.g_arm_t_s is None \
                 and d.sensed_accel_mps2 >= self.ctx.params.v["chutes.g_arm_mps2"]:
             d.g_arm_t_s = t_s
+            self._save()
             self.ctx.events.emit(Severity.ACTIVITY_HI, "DROGUE_ARMED", f"g-arm at {d.sensed_accel_mps2 / 9.80665:.1f} g")
         if ph is Phase.ENTRY:
             self._drogue(t_s)
@@ -78,6 +103,8 @@ class ChuteTask:
         ctx = self.ctx
         ctx.pyro.fire("drogue", trigger)
         ctx.data.drogue_t_s = t_s
+        self._drogue_trigger = trigger
+        self._save()
         ctx.events.emit(Severity.ACTIVITY_HI, "DROGUE_DEPLOY", f"drogue deploy by {trigger}", trigger=trigger,
                         baro_alt_m=ctx.data.baro_alt_m)
         ctx.phases.request(Trigger.DROGUE_DEPLOYED, f"drogue fired ({trigger})")
@@ -89,13 +116,14 @@ class ChuteTask:
         trigger = None
         if baro:
             trigger = "baro" if ph is Phase.DROGUE else "baro_no_drogue"
-        elif d.drogue_t_s is not None and t_s >= d.drogue_t_s + p["chutes.main_backup_s"]:
+        elif d.drogue_t_s is not None and t_s >= d.drogue_t_s + p[MAIN_TIMER_PARAM[self._drogue_trigger]]:
             trigger = "timer"
         if trigger is None:
             return
         ctx = self.ctx
         ctx.pyro.fire("main", trigger)
         d.main_t_s = t_s
+        self._save()
         ctx.events.emit(Severity.ACTIVITY_HI, "MAIN_DEPLOY", f"main deploy by {trigger}", trigger=trigger,
                         baro_alt_m=d.baro_alt_m)
         ctx.phases.request(Trigger.MAIN_DEPLOYED, f"main fired ({trigger})")
