@@ -40,7 +40,7 @@ BASE_RATE_HZ = 50.0
 RATE_GROUPS = (
     ("rg50", 50.0, ("nav", "attitude", "deorbit")),
     ("rg10", 10.0, ("commands", "separation", "baro", "chutes", "landing")),
-    ("rg1", 1.0, ("beacon", "health")),
+    ("rg1", 1.0, ("beacon", "health", "recorder")),
 )
 NV_PHASE = "phase"
 
@@ -79,6 +79,7 @@ class FlightApp:
             "landing": LandingTask(ctx, 0.1),
             "beacon": self.beacon,
             "health": HealthTask(ctx, self.recorder, lambda: self.scheduler.stats()),
+            "recorder": self.recorder,
         }
         self.tasks = tasks
         groups = [RateGroup(name, rate, tuple(tasks[t] for t in names)) for name, rate, names in RATE_GROUPS]
@@ -89,7 +90,7 @@ class FlightApp:
 
     def _phase_changed(self, change) -> None:
         self.hal.nv.put(NV_PHASE, {"phase": change.to_phase.value, "entered_t_s": change.t_s})
-        self.recorder.sync()
+        self.recorder.request_sync()
 
     def tick(self) -> None:
         """Run one base period of the scheduler (the executive sets the clock first)."""

@@ -4,8 +4,10 @@ Requirements
 1. Each record is framed ``sync(2) | length(2) | CBOR payload | CRC-16/CCITT-FALSE(2)``
    (layout in ``FRAME_HEADER``), so a reader resynchronises after a torn or
    corrupt record and decodes everything else.
-2. Records are written as they occur and fsync'ed at every phase change and at
-   close: a crash loses at most the records since the last sync point.
+2. Records are written as they occur; ``request_sync`` (every phase change)
+   marks a sync point that the 1 Hz recorder task makes durable with fsync, so
+   disk latency never lands in a fast rate group; close syncs too. A crash
+   loses at most the records since the last sync point.
 3. The file is bounded by ``max_bytes``; past it, further records are counted as
    dropped (never overwriting what is recorded - the early flight matters most
    to an inquiry).
@@ -60,6 +62,7 @@ class Recorder:
         self.records = 0
         self.dropped = 0
         self._size = 0
+        self._sync_wanted = False
         self._f = open(path, "ab") if path is not None else None
         if self._f is not None:
             self._size = self._f.tell()
@@ -74,6 +77,22 @@ class Recorder:
         self._f.write(frame)
         self._size += len(frame)
         self.records += 1
+
+    name = "recorder"
+
+    def request_sync(self) -> None:
+        """Ask for an fsync at the next run of the recorder task."""
+        self._sync_wanted = True
+
+    def run(self, t_s: float) -> None:
+        """Recorder task (1 Hz): flush every second, fsync when a sync point was requested."""
+        if self._f is None:
+            return
+        if self._sync_wanted:
+            self._sync_wanted = False
+            self.sync()
+        else:
+            self._f.flush()
 
     def sync(self) -> None:
         """Flush and fsync: everything written so far survives a crash."""

@@ -168,6 +168,7 @@ class World:
             eng.consume(h, t + h)
             rcs.consume(h)
             self.t = t_next if i == n - 1 else t + h
+            self._truth = None
             s = self.s
             if earth.geodetic_alt_m(s[0], s[1], s[2]) <= 0.0:
                 self._splashdown()

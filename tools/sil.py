@@ -39,6 +39,10 @@ SPLASH_SPEED_LIMIT_MPS = 10.0
 SV_POS_ERR_M = 10.0
 SV_VEL_ERR_MPS = 0.02
 TRAJ_COLUMNS = ("t_s", "phase", "lat_deg", "lon_deg", "alt_m", "speed_mps", "fpa_deg", "mach", "q_pa", "load_g")
+#: Task execution timer in SIL: thread CPU time, because the flight computer's
+#: CPU is shared with the simulator and whatever else runs on the laptop; wall
+#: time would count other processes' time slices as flight-code overruns.
+TASK_TIMER_NS = time.thread_time_ns
 _INITIAL_PHASE = {"attached": Phase.ATTACHED, "separation": Phase.ATTACHED, "entry_interface": Phase.COAST}
 _WALL_FIELDS = ("wall_time_s", "realtime_factor")
 
@@ -89,7 +93,7 @@ class SilRun:
     def _boot(self, phase: Phase) -> FlightApp:
         rec = None if self.out is None else self.out / "recorder.bin"
         app = FlightApp(self.hal, self.clock, self.sc.mission["params"], initial_phase=phase,
-                        recorder_path=rec, event_sinks=[self._on_event])
+                        recorder_path=rec, event_sinks=[self._on_event], timer_ns=TASK_TIMER_NS)
         app.phases.on_change(self._on_phase)
         return app
 
@@ -143,7 +147,7 @@ class SilRun:
             self.app.tick()
             tr = w.truth()
             if ei_t is None and tr.alt_m <= ENTRY_INTERFACE_M:
-                ei_t = t
+                ei_t = next_rec = t
             if ei_t is not None and w.splash is None:
                 if tr.load_g > peak["load_g"]:
                     peak["load_g"] = tr.load_g
@@ -153,7 +157,7 @@ class SilRun:
             if t >= next_rec - 1e-9:
                 self._record(tr)
                 dense = ei_t is not None and w.splash is None
-                next_rec = (round(t * 10) + 1) / 10 if dense else math.floor(t + 1e-9) + 1.0
+                next_rec = (math.floor(t * 10 + 1e-6) + 1) / 10 if dense else math.floor(t + 1e-9) + 1.0
             k += 1
             if (w.splash is not None and t >= w.splash["t_s"] + after) or t >= stop_t:
                 break
