@@ -158,11 +158,16 @@ class SimLink:
     def poll(self) -> list[Command]:
         out = []
         t = self.world.t
-        lost = any(self.world.faults.active(t, "link.uplink"))
+        kinds = {f.spec["kind"] for f in self.world.faults.active(t, "link.uplink")}
         while self._next < len(self.schedule) and self.schedule[self._next][0] <= t + 1e-9:
-            if not lost:
-                out.append(self.schedule[self._next][1])
+            cmd = self.schedule[self._next][1]
             self._next += 1
+            if "dropout" in kinds:
+                continue
+            if "corrupt" in kinds:
+                # A corrupted frame: the receiver sees a mangled command name.
+                cmd = Command(cmd.name[::-1].lower() + "\x00", cmd.args, cmd.source)
+            out.append(cmd)
         return out
 
     def downlink(self, record: dict) -> None:

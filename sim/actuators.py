@@ -62,7 +62,7 @@ class EngineModel:
         return self.vehicle.thrust_n * self.thrust_scale if self.burning else 0.0
 
     def mdot_kgps(self) -> float:
-        return self.vehicle.thrust_n / (self.vehicle.isp_s * G0_MPS2) if self.burning else 0.0
+        return self.thrust_n() / (self.vehicle.isp_s * G0_MPS2)
 
     def consume(self, dt_s: float, t_end_s: float) -> None:
         """Account propellant over a step; burn out when empty."""

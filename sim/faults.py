@@ -39,7 +39,7 @@ APPLICABLE = {
     "pyro": ("no_fire",),
     "chute": ("no_inflate",),
     "iridium": ("dropout",),
-    "link": ("dropout",),
+    "link": ("dropout", "corrupt"),
     "fsw": ("reset",),
 }
 #: Kinds that need a ``value`` (its meaning).

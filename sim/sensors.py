@@ -71,9 +71,9 @@ class ImuModel:
     def read(self, w_body, f_body) -> ImuReading:
         """Sample the sensor given true body rates and specific force."""
         n = self.noise.normal
-        g = tuple(_quantise(_clip(w + b + self.gyro_noise * n(), self.gyro_range), self.gyro_lsb)
+        g = tuple(_clip(_quantise(w + b + self.gyro_noise * n(), self.gyro_lsb), self.gyro_range)
                   for w, b in zip(w_body, self.gyro_bias))
-        a = tuple(_quantise(_clip(f + b + self.accel_noise * n(), self.accel_range), self.accel_lsb)
+        a = tuple(_clip(_quantise(f + b + self.accel_noise * n(), self.accel_lsb), self.accel_range)
                   for f, b in zip(f_body, self.accel_bias))
         return ImuReading(g, a)
 

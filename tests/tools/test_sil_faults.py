@@ -99,3 +99,12 @@ def test_nothing_fires_while_attached_whatever_is_commanded(tmp_path):
     assert s["pyro_fires"] == []
     assert s["deorbit_burn"] is None
     assert [p["phase"] for p in s["phases"]] == []
+
+
+def test_corrupted_uplink_command_is_rejected_not_executed(tmp_path):
+    s = fly(tmp_path, base="nominal.yaml", stop={"t_s": 400},
+            faults=[{"target": "link.uplink", "kind": "corrupt", "at_s": 250, "duration_s": 100}])
+    assert [p["phase"] for p in s["phases"]] == ["SEPARATED"]
+    events = (tmp_path / "out" / "events.jsonl").read_text()
+    assert '"CMD_REJECTED"' in events
+    assert '"DEORBIT_GO"' not in events

@@ -1,0 +1,106 @@
+"""Flight-app safety and command handling against the real simulator backend.
+
+The flight app runs with the in-process sim HAL (the real devices of SIL, no
+mocks); a restart is a new FlightApp on the same HAL, whose NV memory persists
+as on the flight computer.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fsw.app import FlightApp
+from fsw.clock import SimClock
+from fsw.phases import Phase
+from hal.sim_backend import build_sim_hal
+from sim.scenario import load_scenario
+from sim.vehicle import vehicle_from_config
+from sim.world import World
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def rig():
+    sc = load_scenario(str(REPO / "config/scenarios/nominal.yaml"))
+    world = World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, {"kind": "attached"},
+                  sc.mission["station_orbit"], seed=1)
+    hal = build_sim_hal(world, [])
+    clock = SimClock()
+    events = []
+    app = FlightApp(hal, clock, sc.mission["params"], event_sinks=[events.append])
+    return world, hal, clock, app, events, sc
+
+
+def names(events):
+    return [e.name for e in events]
+
+
+def advance(world, clock, app, seconds):
+    t = clock.now_s()
+    for k in range(1, int(round(seconds * 50)) + 1):
+        world.advance_to(t + k * 0.02)
+        clock.advance_to(t + k * 0.02)
+        app.tick()
+
+
+def test_pyro_command_refused_while_attached(rig):
+    world, hal, clock, app, events, _ = rig
+    cmds = app.tasks["commands"]
+    assert not cmds.execute("PYRO_FIRE", {"channel": "drogue"})      # phase ATTACHED: not allowed
+    assert not cmds.execute("ARM", {"device": "pyro"})
+    assert world.pyro.log == []
+    assert app.pyro.fire("drogue", "test") is False                   # below the command layer too
+    assert world.pyro.log == []
+    assert "PYRO_REFUSED" in names(events)
+
+
+def test_pyro_fires_once_even_across_a_restart(rig):
+    world, hal, clock, app, events, sc = rig
+    world.release()
+    advance(world, clock, app, 1.0)
+    assert app.phases.phase is Phase.SEPARATED
+    cmds = app.tasks["commands"]
+    assert cmds.execute("PYRO_FIRE", {"channel": "float"})
+    assert not cmds.execute("PYRO_FIRE", {"channel": "float"})
+    app2 = FlightApp(hal, clock, sc.mission["params"])                 # processor reset
+    assert app2.phases.phase is Phase.SEPARATED                        # restored from NV
+    assert not app2.tasks["commands"].execute("PYRO_FIRE", {"channel": "float"})
+    assert [c for _, c in world.pyro.log] == ["float"]
+
+
+@pytest.mark.parametrize("name,args,why", [
+    ("SELF_DESTRUCT", {}, "expected one of"),
+    ("PYRO_FIRE", {"channel": "parachute"}, "channel"),
+    ("SET_PARAM", {"name": "beacon.period_s"}, "value"),
+    ("DEORBIT_GO", {"ignition_t_s": "soon"}, "ignition_t_s"),
+    ("RESUME", {}, "not allowed in ATTACHED"),
+])
+def test_bad_commands_rejected_counted_never_executed(rig, name, args, why):
+    world, hal, clock, app, events, _ = rig
+    cmds = app.tasks["commands"]
+    assert cmds.execute(name, args) is False
+    assert cmds.rejected == 1 and cmds.accepted == 0
+    rejected = [e for e in events if e.name == "CMD_REJECTED"]
+    assert len(rejected) == 1 and why in rejected[0].message
+    assert world.pyro.log == [] and app.phases.phase is Phase.ATTACHED
+
+
+def test_set_param_checks_limits_and_survives_restart(rig):
+    world, hal, clock, app, events, sc = rig
+    cmds = app.tasks["commands"]
+    assert not cmds.execute("SET_PARAM", {"name": "beacon.period_s", "value": 1.0})    # below 5 s limit
+    assert not cmds.execute("SET_PARAM", {"name": "beacon.nope", "value": 60})
+    assert cmds.execute("SET_PARAM", {"name": "beacon.period_s", "value": 45})
+    assert app.params["beacon.period_s"] == 45.0
+    app2 = FlightApp(hal, clock, sc.mission["params"])
+    assert app2.params["beacon.period_s"] == 45.0
+
+
+def test_release_command_separates(rig):
+    world, hal, clock, app, events, _ = rig
+    assert app.tasks["commands"].execute("RELEASE", {})
+    advance(world, clock, app, 1.0)
+    assert not world.attached
+    assert app.phases.phase is Phase.SEPARATED
