@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fsw.clock import Clock
 from fsw.databus import FlightData
@@ -9,6 +10,9 @@ from fsw.events import EventLog
 from fsw.params import ParamTable
 from fsw.phases import PhaseMachine
 from hal.devices import Hal
+
+if TYPE_CHECKING:
+    from fsw.pyro import PyroManager
 
 
 @dataclass
@@ -19,4 +23,4 @@ class FlightContext:
     phases: PhaseMachine
     params: ParamTable
     data: FlightData
-    pyro: "PyroManager"  # noqa: F821  (fsw.pyro, built after the context)
+    pyro: PyroManager

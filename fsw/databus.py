@@ -15,12 +15,12 @@ class FlightData:
 
     __slots__ = (
         # nav (50 Hz)
-        "nav_valid", "r_eci_m", "v_eci_mps", "q_body_eci", "nav_alt_m",
+        "nav_valid", "r_eci_m", "v_eci_mps", "q_body_eci",
         "gyro_radps", "accel_body_mps2", "sensed_accel_mps2", "imu_valid",
         # attitude (50 Hz)
         "att_error_deg", "rcs_mask",
         # chutes (10 Hz): fused barometric altitude and its validity
-        "baro_alt_m", "baro_valid", "peak_accel_mps2", "g_arm_t_s",
+        "baro_alt_m", "baro_valid", "g_arm_t_s",
         # deorbit (50 Hz)
         "ignition_t_s", "cutoff_t_s", "dv_sensed_mps",
         # chutes / landing event times
@@ -34,7 +34,6 @@ class FlightData:
         self.r_eci_m = (0.0, 0.0, 0.0)
         self.v_eci_mps = (0.0, 0.0, 0.0)
         self.q_body_eci = (1.0, 0.0, 0.0, 0.0)
-        self.nav_alt_m = None
         self.gyro_radps = (0.0, 0.0, 0.0)
         self.accel_body_mps2 = (0.0, 0.0, 0.0)
         self.sensed_accel_mps2 = 0.0
@@ -43,7 +42,6 @@ class FlightData:
         self.rcs_mask = 0
         self.baro_alt_m = None
         self.baro_valid = False
-        self.peak_accel_mps2 = 0.0
         self.g_arm_t_s = None
         self.ignition_t_s = None
         self.cutoff_t_s = None

@@ -120,7 +120,7 @@ UPPER_NODES: tuple[tuple[float, float, float, float, float, float, float], ...] 
 )
 
 
-def integrate_profile(dz_m: float = 10.0) -> dict[str, "np.ndarray"]:
+def integrate_profile(dz_m: float = 10.0) -> dict:
     """Integrate the US76 species equations from 86 km to 1000 km on a uniform dz_m [m] grid.
 
     Returns arrays keyed like the UPPER_NODES columns (``altitude_m`` instead of km).

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from sim.earth import G0_MPS2, geodetic_lat_alt
+from sim.earth import geodetic_lat_alt
 from sim.vehicle import VehicleModel
 
 STATE_LEN = 14
@@ -134,11 +134,6 @@ class Dynamics:
         n = 1.0 / math.sqrt(out[6] ** 2 + out[7] ** 2 + out[8] ** 2 + out[9] ** 2)
         out[6] *= n; out[7] *= n; out[8] *= n; out[9] *= n
         return out
-
-
-def specific_force_g(bx: float, by: float, bz: float, m: float) -> float:
-    """Magnitude of the sensed (non-gravitational) acceleration, g0."""
-    return math.sqrt(bx * bx + by * by + bz * bz) / m / G0_MPS2
 
 
 def quat_from_axes_x(dir_x: tuple[float, float, float], hint_z=(0.0, 0.0, 1.0)):

@@ -146,12 +146,12 @@ class World:
         span = t_next - self.t
         if span <= 1e-12:
             return
-        self._truth = None
         if self.splash is not None:
             self.t = t_next
             self._place_floating()
             return
-        h0 = self.step_size_s()
+        h0 = self.step_size_s()          # uses the truth of the current time, computed once
+        self._truth = None
         n = max(1, math.ceil(span / h0 - 1e-9))
         h = span / n
         dyn, eng, rcs = self.dyn, self.engine, self.rcs

@@ -44,7 +44,6 @@ TRAJ_COLUMNS = ("t_s", "phase", "lat_deg", "lon_deg", "alt_m", "speed_mps", "fpa
 #: time would count other processes' time slices as flight-code overruns.
 TASK_TIMER_NS = time.thread_time_ns
 _INITIAL_PHASE = {"attached": Phase.ATTACHED, "separation": Phase.ATTACHED, "entry_interface": Phase.COAST}
-_WALL_FIELDS = ("wall_time_s", "realtime_factor")
 
 
 def _r(x, nd=4):

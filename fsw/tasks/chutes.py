@@ -73,7 +73,7 @@ class ChuteTask:
 
     def _entry_onset(self, t_s: float, ph: Phase) -> None:
         ctx, p, d = self.ctx, self.ctx.params.v, self.ctx.data
-        if d.sensed_accel_mps2 >= p["entry.onset_mps2"] and ph is not Phase.DEORBIT_BURN:
+        if d.sensed_accel_mps2 >= p["entry.onset_mps2"]:
             self._onset_s += self.dt
         else:
             self._onset_s = 0.0

@@ -11,7 +11,9 @@ Requirements
    with ``deorbit.max_burn_s`` as the burn-time backup.
 4. Abort (shutdown, SAFE) on pointing error above ``deorbit.abort_attitude_deg``
    or on no sensed thrust ``deorbit.thrust_check_s`` after ignition
-   (Inversion Ray 2025: a motor that never fires).
+   (Inversion Ray 2025: a motor that never fires). Thrust lost after at least
+   ``UNDERBURN_FRACTION`` of the target delta-v ends the burn as an underburn
+   (cutoff, COAST): the capsule is already on its way down.
 """
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ from fsw.events import Severity
 from fsw.phases import Phase, Trigger
 
 NV_BURN = "deorbit.burn"
+#: Thrust lost after this fraction of the target delta-v: the burn ends as an
+#: underburn and the capsule coasts to entry; before it, the burn is aborted.
+UNDERBURN_FRACTION = 0.5
+_RESULT = {"dv reached": "nominal", "burn time limit": "time_limit", "thrust lost": "underburn"}
 
 
 class DeorbitTask:
@@ -87,13 +93,15 @@ class DeorbitTask:
             self.abort(f"burn attitude not reached within {p['deorbit.ignition_window_s']:.0f} s")
 
     def _burn(self, t_s: float) -> None:
-        ctx, d, p = self.ctx, self.ctx.data, self.ctx.params.v
+        d, p = self.ctx.data, self.ctx.params.v
         ax = d.accel_body_mps2[0]
         d.dv_sensed_mps += ax * self.dt
         burn_s = t_s - self._ign_cmd_t
-        if burn_s >= p["deorbit.thrust_check_s"] and d.dv_sensed_mps < p["deorbit.min_accel_mps2"] * (burn_s - p["deorbit.thrust_check_s"] + 0.5 * self.dt) + 0.0 \
-                and ax < p["deorbit.min_accel_mps2"]:
-            self.abort(f"no thrust sensed {burn_s:.1f} s after ignition")
+        if burn_s >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"]:
+            if d.dv_sensed_mps < UNDERBURN_FRACTION * p["deorbit.dv_mps"]:
+                self.abort(f"no thrust sensed {burn_s:.1f} s after ignition")
+            else:
+                self._cutoff(t_s, "thrust lost")
             return
         err = d.att_error_deg
         if err is not None and err > p["deorbit.abort_attitude_deg"]:
@@ -108,7 +116,7 @@ class DeorbitTask:
         ctx = self.ctx
         ctx.hal.engine.shutdown()
         ctx.hal.engine.arm(False)
-        self._record_cutoff("nominal" if reason == "dv reached" else "time_limit")
+        self._record_cutoff(_RESULT[reason])
         ctx.phases.request(Trigger.CUTOFF, reason)
 
     def _record_cutoff(self, result: str) -> None:

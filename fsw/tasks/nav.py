@@ -14,15 +14,14 @@ Requirements
 5. A non-finite or out-of-range IMU sample is rejected, counted and reported;
    nav then coasts on the model for that tick.
 6. Publishes the sensed-acceleration magnitude (norm: insensitive to a sign or
-   mounting inversion of the accelerometer - Genesis 2004) and its peak.
+   mounting inversion of the accelerometer - Genesis 2004).
 """
 from __future__ import annotations
 
 import math
 
 from fsw.events import Severity
-from fsw.flightmath import (OMEGA_E_RADPS, air_relative_velocity, ecef_to_eci, eci_to_latlonalt,
-                            gravity, quat_integrate, rotate)
+from fsw.flightmath import OMEGA_E_RADPS, ecef_to_eci, gravity, quat_integrate, rotate
 from fsw.phases import Phase
 
 #: Physical limits of a credible IMU sample (well beyond the sensor ranges).
@@ -73,8 +72,6 @@ class NavTask:
         d.accel_body_mps2 = a
         mag = math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
         d.sensed_accel_mps2 = mag
-        if mag > d.peak_accel_mps2:
-            d.peak_accel_mps2 = mag
         self._calibrate(s.accel_mps2, ok, t_s)
         if d.nav_valid:
             self._propagate(w, a, mag, dt)
@@ -136,12 +133,3 @@ class NavTask:
         d.r_eci_m = tuple(a + k * (b - a) for a, b in zip(d.r_eci_m, r_gps))
         d.v_eci_mps = tuple(a + k * (b - a) for a, b in zip(d.v_eci_mps, v_gps))
         self._g = gravity(d.r_eci_m)
-
-    def altitude_m(self, t_s: float) -> float | None:
-        """Nav altitude estimate (m), or None when nav is invalid."""
-        d = self.ctx.data
-        return eci_to_latlonalt(d.r_eci_m, t_s)[2] if d.nav_valid else None
-
-    @staticmethod
-    def air_velocity(d):
-        return air_relative_velocity(d.r_eci_m, d.v_eci_mps)
