@@ -10,12 +10,17 @@ Requirements
 from __future__ import annotations
 
 import copy
+import math
+from collections import deque
 from dataclasses import dataclass, field
 
+from sim.earth import enu_axes
 from sim.faults import apply_scalar, apply_vector
 from hal.devices import (BaroSample, Command, EngineStatus, GpsFix, Hal, ImuSample,
                          PowerStatus, SbdResult)
 
+#: Downlinked records the sim link keeps (newest), so long runs stay bounded in memory.
+DOWNLINK_KEEP = 4096
 #: Battery of the SIL power model: capacity (Wh) and average load (W).
 BATTERY_WH = 120.0
 LOAD_W = 12.0
@@ -53,15 +58,30 @@ class SimGps:
         tr = w.truth()
         r, v = w.ecef_state()
         g = w.gps.read(w.t, tr.lat_deg, tr.lon_deg, tr.alt_m, r, v, tr.speed_mps)
-        lat, lon = g.lat_deg, g.lon_deg
+        # Position faults, metres east / north / up: a bias is an offset to the north,
+        # noise extra scatter on each axis. They move the whole solution (the ECEF
+        # position the navigation filter uses as well as lat/lon/alt).
+        de = dn = du = 0.0
         for f in w.faults.active(w.t, "gps"):
-            if f.spec["kind"] == "dropout":
+            kind, val = f.spec["kind"], f.spec["value"]
+            if kind == "dropout":
                 return GpsFix(w.t, False)
-            dm = f.spec["value"] if f.spec["kind"] == "bias" else f.spec["value"] * w.noise.normal()
-            lat += dm / 111_195.0      # metres north -> degrees
+            if kind == "bias":
+                dn += val
+            else:
+                de += val * w.noise.normal()
+                dn += val * w.noise.normal()
+                du += val * w.noise.normal()
         if not g.valid:
             return GpsFix(w.t, False)
-        return GpsFix(w.t, True, lat, lon, g.alt_m, g.r_ecef_m, g.v_ecef_mps, g.n_sats)
+        lat, lon, alt, r_m = g.lat_deg, g.lon_deg, g.alt_m, g.r_ecef_m
+        if de or dn or du:
+            e_ax, n_ax, u_ax = enu_axes(lat, lon)
+            r_m = tuple(c + de * a + dn * b + du * u for c, a, b, u in zip(r_m, e_ax, n_ax, u_ax))
+            lat += dn / 111_195.0      # metres north -> degrees
+            lon += de / (111_195.0 * max(0.01, math.cos(math.radians(g.lat_deg))))
+            alt += du
+        return GpsFix(w.t, True, lat, lon, alt, r_m, g.v_ecef_mps, g.n_sats)
 
 
 class SimWater:
@@ -137,6 +157,8 @@ class SimIridium:
         return w.splash is not None or (w.truth().alt_m < 20_000.0 and w.truth().speed_mps < 600.0)
 
     def signal_bars(self) -> int:
+        if any(self.w.faults.active(self.w.t, "iridium")):
+            return 0                                           # dropout: no network, no bars
         return self.w.iridium.bars(self._clear())
 
     def send_sbd(self, payload: bytes) -> SbdResult:
@@ -152,7 +174,7 @@ class SimLink:
     """Uplink of scheduled commands; downlink kept for the run outputs."""
     world: object
     schedule: list = field(default_factory=list)      # [(at_s, Command)], sorted
-    downlinked: list = field(default_factory=list)
+    downlinked: deque = field(default_factory=lambda: deque(maxlen=DOWNLINK_KEEP))
     _next: int = 0
 
     def poll(self) -> list[Command]:

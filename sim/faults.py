@@ -59,8 +59,16 @@ def check_fault(f: dict) -> None:
                                       f"{f['target']!r}, got {f['kind']!r}")
     if f["kind"] in NEEDS_VALUE and f["value"] is None:
         raise ConfigError("", "value", f"expected a number ({NEEDS_VALUE[f['kind']]}) for kind {f['kind']!r}")
+    if f["kind"] not in NEEDS_VALUE and f["value"] is not None:
+        # e.g. a 'stuck' fault freezes the last reading; a value would be silently ignored.
+        raise ConfigError("", "value", f"expected no value for kind {f['kind']!r} (it takes none), "
+                                       f"got {f['value']}")
     if f["kind"] == "underperform" and not 0.0 <= f["value"] <= 1.0:
         raise ConfigError("", "value", f"expected a thrust fraction in [0, 1], got {f['value']}")
+    if f["kind"] == "saturate" and not f["value"] > 0.0:
+        raise ConfigError("", "value", f"expected a positive clip limit for kind 'saturate', got {f['value']}")
+    if f["kind"] == "noise" and f["value"] < 0.0:
+        raise ConfigError("", "value", f"expected a non-negative 1-sigma for kind 'noise', got {f['value']}")
     if (f["at_s"] is None) == (f["at_phase"] is None):
         raise ConfigError("", "at_s", "expected exactly one of at_s or at_phase")
     if f["kind"] == "transient" and f["duration_s"] is None:

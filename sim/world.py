@@ -26,14 +26,19 @@ from sim.faults import FaultSchedule
 from sim.sensors import BaroModel, GpsModel, ImuModel, NoiseSource
 from sim.vehicle import VehicleModel
 
-#: Integrator steps, s. Vacuum: attitude dynamics under RCS need no finer step than
-#: the 50 Hz control rate; atmosphere: pitch/riser oscillations up to ~2 Hz; canopy
-#: inflation: force rises over 0.6 s.
-STEP_VACUUM_S = 0.02
-STEP_ATMOSPHERE_S = 0.01
+#: Integrator step selection (``World.step_size_s``). The stiffest motion is the
+#: attitude oscillation driven by the aerodynamic and riser restoring moments,
+#: angular frequency w = sqrt(k / I) with k the restoring stiffness (N m/rad);
+#: the step keeps w h at STEP_OMEGA_H: RK4 phase error (w h)^5 / 120 = 9e-5 rad and
+#: amplitude error (w h)^6 / 144 = 3e-5 per step (the mode is also damped physically).
+STEP_OMEGA_H = 0.4
+#: Step bounds, s: the largest (vacuum coast, orbit period 5500 s), the smallest.
+STEP_MAX_S = 0.5
+STEP_MIN_S = 0.002
+#: Step while the motor burns (thrust onset and cutoff resolved to 20 ms), s.
+STEP_BURN_S = 0.02
+#: Step while a canopy inflates (force rises over 0.6 s), s.
 STEP_INFLATION_S = 0.005
-#: Dynamic pressure above which the atmosphere step is used, Pa.
-Q_ATMOSPHERE_PA = 20.0
 #: Station separation push, m/s (radially outward, typical spring ejection).
 SEPARATION_DV_MPS = 0.1
 #: Sutton-Graves constant for Earth, SI (REFERENCES.md: 1.7415e-4).
@@ -78,7 +83,8 @@ class World:
         self.env = env
         self.omega = earth.OMEGA_EARTH_RADPS if env["earth_rotation"] else 0.0
         self.noise = NoiseSource(np.random.Generator(np.random.PCG64(seed)))
-        self.dyn = Dynamics(vehicle, earth.gravity_fn(env["gravity"]), make_atmosphere(env), self.omega)
+        self.dyn = Dynamics(vehicle, earth.gravity_fn(env["gravity"]), make_atmosphere(env), self.omega,
+                            wind=env.get("wind"))
         self.t = 0.0
         self.attached = start["kind"] == "attached"
         self.s = self._initial_state(start, station_orbit)
@@ -99,6 +105,8 @@ class World:
         self.steps = 0
         self.burn_dv_mps = 0.0       # integral of thrust / mass: the delta-v the motor delivered
         self.faults = FaultSchedule.from_specs(faults or [])
+        self._q_pa = 0.0
+        self._update_q()
 
     # ---- initial conditions -------------------------------------------------
     def _initial_state(self, start: dict, orbit: dict) -> list[float]:
@@ -133,13 +141,30 @@ class World:
         return False
 
     def step_size_s(self) -> float:
-        """Integrator step for the next interval, from the flight regime."""
+        """Integrator step from the flight regime (see STEP_OMEGA_H)."""
         if self._inflating():
             return STEP_INFLATION_S
-        d = self.dyn
-        if d.drogue_deploy_t_s is not None or d.main_deploy_t_s is not None:
-            return STEP_ATMOSPHERE_S
-        return STEP_ATMOSPHERE_S if self.truth().q_pa > Q_ATMOSPHERE_PA else STEP_VACUUM_S
+        if self.engine.burning:
+            return STEP_BURN_S
+        v, d = self.vehicle, self.dyn
+        k = -v.cm_alpha_per_rad * v.ref_area_m2 * v.diameter_m
+        if d.drogue_deploy_t_s is not None:
+            k += v.drogue.cd_area_m2 * v.drogue.attach_offset_m
+        if d.main_deploy_t_s is not None:
+            k += v.main.cd_area_m2 * v.main.attach_offset_m
+        w2 = self._q_pa * k / min(v.inertia_kgm2)
+        if w2 <= (STEP_OMEGA_H / STEP_MAX_S) ** 2:
+            return STEP_MAX_S
+        return max(STEP_MIN_S, STEP_OMEGA_H / math.sqrt(w2))
+
+    def _update_q(self) -> float:
+        """Dynamic pressure of the current state (for the step choice), Pa; returns altitude m."""
+        s = self.s
+        alt = earth.geodetic_alt_m(s[0], s[1], s[2])
+        rho = self.dyn.atmosphere(alt)[0]
+        ux, uy, uz = earth.relative_velocity(s[0], s[1], s[2], s[3], s[4], s[5], self.omega)
+        self._q_pa = 0.5 * rho * (ux * ux + uy * uy + uz * uz)
+        return alt
 
     def advance_to(self, t_next: float) -> None:
         """Integrate to t_next (s) exactly."""
@@ -150,30 +175,41 @@ class World:
             self.t = t_next
             self._place_floating()
             return
-        h0 = self.step_size_s()          # uses the truth of the current time, computed once
         self._truth = None
-        n = max(1, math.ceil(span / h0 - 1e-9))
-        h = span / n
         dyn, eng, rcs = self.dyn, self.engine, self.rcs
-        for i in range(n):
+        # Motor and RCS bookkeeping only while either can act (RCS commands change per tick).
+        actuated = rcs.mask != 0 or (eng.ignite_cmd_t_s is not None and eng.shutdown_t_s is None)
+        dyn.rcs_torque_nm = rcs.torque_nm()
+        if not actuated:
+            dyn.thrust_n = dyn.mdot_kgps = 0.0
+        while True:
             t = self.t
-            eng.update(t)
-            dyn.thrust_n = eng.thrust_n()
-            dyn.mdot_kgps = eng.mdot_kgps()
-            dyn.rcs_torque_nm = rcs.torque_nm()
-            if dyn.thrust_n:
-                self.burn_dv_mps += dyn.thrust_n / self.s[13] * h
+            if actuated:
+                eng.update(t)
+            h = self.step_size_s()
+            remaining = t_next - t
+            last = remaining <= h * (1.0 + 1e-9)
+            if last:
+                h = remaining
+            elif remaining < 2.0 * h:
+                h = 0.5 * remaining        # two equal steps rather than one tiny one
+            if actuated:
+                dyn.thrust_n = eng.thrust_n()
+                dyn.mdot_kgps = eng.mdot_kgps()
+                if dyn.thrust_n:
+                    self.burn_dv_mps += dyn.thrust_n / self.s[13] * h
             self.s = dyn.step(t, self.s, h)
             self.steps += 1
-            eng.consume(h, t + h)
-            rcs.consume(h)
-            self.t = t_next if i == n - 1 else t + h
-            self._truth = None
-            s = self.s
-            if earth.geodetic_alt_m(s[0], s[1], s[2]) <= 0.0:
+            if actuated:
+                eng.consume(h, t + h)
+                rcs.consume(h)
+            self.t = t_next if last else t + h
+            if self._update_q() <= 0.0:
                 self._splashdown()
                 self.t = t_next
                 self._place_floating()
+                return
+            if last:
                 return
 
     def _splashdown(self) -> None:

@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     s.add_argument("--out", default=None, help="output directory (summary.json, trajectory.csv, events.jsonl, recorder.bin)")
     s.add_argument("--quiet", action="store_true", help="no timeline on the terminal")
+    b = sub.add_parser("bench", help="speed and memory figures of the simulator and the SIL loop")
+    b.add_argument("--json", action="store_true", help="print the figures as JSON")
     return p
 
 
@@ -41,10 +43,16 @@ def _cmd_sil(args) -> int:
     return 0 if summary["result"] == "landed" else 1
 
 
+def _cmd_bench(args) -> int:
+    from tools.bench import run
+    run(as_json=args.json)
+    return 0
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"sil": _cmd_sil}[args.command](args)
+        return {"sil": _cmd_sil, "bench": _cmd_bench}[args.command](args)
     except ConfigError as exc:
         sys.stderr.write(f"elsrs: {exc}\n")
         return 2
