@@ -33,7 +33,7 @@ class SimImu:
     def read(self) -> ImuSample:
         tr = self.w.truth()
         w = self.w
-        r = w.imu.read(tr.rates_body, tr.specific_force_body)
+        r = w.imu.read(tr.rates_body, tr.specific_force_body, w.t)     # held between samples at imu rate_hz
         g, gv = apply_vector(w.faults, w.t, "imu.gyro", r.gyro_radps, w.noise)
         a, av = apply_vector(w.faults, w.t, "imu.accel", r.accel_mps2, w.noise)
         return ImuSample(w.t, g, a, gv and av)
@@ -42,10 +42,15 @@ class SimImu:
 class SimBaro:
     def __init__(self, world, index: int):
         self.w, self.i = world, index
+        self._last_t_s: float | None = None      # previous read: the port lag integrates over the gap
 
     def read(self) -> BaroSample:
         w = self.w
-        p, ok = apply_scalar(w.faults, w.t, f"baro.{self.i}", w.baros[self.i].read(w.truth().alt_m), w.noise)
+        tr = w.truth()
+        dt = None if self._last_t_s is None else w.t - self._last_t_s
+        self._last_t_s = w.t
+        raw = w.baros[self.i].read(tr.alt_m, tr.mach, tr.q_pa, dt)
+        p, ok = apply_scalar(w.faults, w.t, f"baro.{self.i}", raw, w.noise)
         return BaroSample(w.t, p, ok)
 
 
@@ -89,7 +94,8 @@ class SimWater:
         self.w = world
 
     def wet(self) -> bool:
-        wet = self.w.splash is not None
+        w = self.w
+        wet = w.water.wet(w.t, None if w.splash is None else w.splash["t_s"])
         for f in self.w.faults.active(self.w.t, "water"):
             wet = f.spec["kind"] != "stuck_open"     # stuck_closed and transient read wet
         return wet

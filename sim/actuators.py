@@ -6,12 +6,22 @@ Requirements
 2. The pyro board fires a channel only when armed; it logs every firing pulse
    (truth for ``pyro_fires``), so a second pulse on one channel is visible.
 3. The motor thrusts after its ignition delay, depletes propellant at
-   T / (Isp g0), and burns out when empty; shutdown is immediate.
+   T / (Isp g0), and burns out when empty; shutdown is immediate. Thrust is
+   nominal x the run's dispersion (``vehicle.thrust_dispersion``, drawn once per
+   run, see ``VehicleModel.dispersed``) x the fault scale ``thrust_scale``; the
+   ignition delay is the run's dispersed ``vehicle.ignition_delay_s``.
 4. Chutes: ``drogue`` pyro deploys the drogue; ``main`` deploys the main and cuts
    the drogue away; ``main_release`` cuts the main away; ``float`` inflates the
    flotation bag.
 5. Iridium: SBD sessions succeed only with the antenna clear of the sea surface
    spray and at least 2 bars; outcome drawn from the seeded noise source.
+6. RCS minimum impulse bit: a couple, once its valves open, stays open for at
+   least ``vehicle.rcs_min_on_s`` even if commanded closed sooner. Valve states
+   change only when commanded and at the start of each world tick (the world
+   computes the RCS torque once per ``advance_to``, i.e. per 50 Hz flight cycle),
+   so the on-time is rounded up to whole ticks: at the 50 Hz command rate any
+   min_on_s <= 0.02 s changes nothing (a command already lasts one tick), and
+   0.02 s < min_on_s <= 0.04 s makes a one-tick pulse last two ticks.
 """
 from __future__ import annotations
 
@@ -34,7 +44,7 @@ class EngineModel:
     burning: bool = False
     shutdown_t_s: float | None = None
     refused: int = 0
-    thrust_scale: float = 1.0          # 1 nominal; <1 underperforming (faults, dispersions)
+    thrust_scale: float = 1.0          # fault scale: 1 nominal; <1 underperforming (faults); multiplies the dispersion
     no_ignition: bool = False
 
     def ignite(self, t_s: float, inhibited: bool) -> bool:
@@ -59,7 +69,8 @@ class EngineModel:
             self.burning = True
 
     def thrust_n(self) -> float:
-        return self.vehicle.thrust_n * self.thrust_scale if self.burning else 0.0
+        v = self.vehicle
+        return v.thrust_n * v.thrust_dispersion * self.thrust_scale if self.burning else 0.0
 
     def mdot_kgps(self) -> float:
         return self.thrust_n() / (self.vehicle.isp_s * G0_MPS2)
@@ -75,7 +86,7 @@ class EngineModel:
 
     def chamber_pressure_pa(self) -> float:
         """Chamber pressure sensor reading: ~2 MPa at full thrust."""
-        return 2.0e6 * self.thrust_scale if self.burning else 0.0
+        return 2.0e6 * self.vehicle.thrust_dispersion * self.thrust_scale if self.burning else 0.0
 
 
 # RCS torque channels: bit i of the mask fires couple i.
@@ -85,19 +96,46 @@ RCS_AXES = ((1.0, 0.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 1.0, 0.0),
 
 @dataclass
 class RcsModel:
-    """Six cold-gas couples: +x, -x, +y, -y, +z, -z torque about the body axes."""
+    """Six cold-gas couples: +x, -x, +y, -y, +z, -z torque about the body axes.
+
+    ``mask`` is the set of open couples (what the valves do), ``cmd_mask`` the last
+    command; they differ while a minimum on-time holds a couple open (requirement 6)."""
     vehicle: VehicleModel
     propellant_kg: float
     mask: int = 0
     failed_off: int = 0          # mask of couples that never fire (faults)
     pulses: int = 0
+    cmd_mask: int = 0
+    _on_s: list = field(default_factory=lambda: [0.0] * 6)   # time each couple has been open, s
 
     def command(self, mask: int) -> None:
-        if mask != self.mask and mask:
+        mask &= 0x3F
+        if mask != self.cmd_mask and mask:
             self.pulses += 1
-        self.mask = mask & 0x3F
+        self.cmd_mask = mask
+        opening = mask & ~self.mask
+        for i in range(6):
+            if opening >> i & 1:
+                self._on_s[i] = 0.0
+        self.mask = mask | self._held()
+
+    def _held(self) -> int:
+        """Open couples still inside their minimum on-time."""
+        m = self.mask
+        if not m:
+            return 0
+        t_min = self.vehicle.rcs_min_on_s - 1e-9
+        held = 0
+        for i in range(6):
+            if m >> i & 1 and self._on_s[i] < t_min:
+                held |= 1 << i
+        return held
 
     def torque_nm(self) -> tuple[float, float, float]:
+        """Torque of the open couples; called at the start of each world tick, which is
+        also when couples held open by the minimum on-time close."""
+        if self.mask != self.cmd_mask:
+            self.mask = self.cmd_mask | self._held()
         m = self.mask & ~self.failed_off
         if not m or self.propellant_kg <= 0.0:
             return 0.0, 0.0, 0.0
@@ -109,7 +147,12 @@ class RcsModel:
         return tx, ty, tz
 
     def consume(self, dt_s: float) -> float:
-        """Propellant used over a step (two thrusters per couple), kg."""
+        """Propellant used over a step (two thrusters per couple), kg; advances the
+        open couples' on-times."""
+        if self.mask:
+            for i in range(6):
+                if self.mask >> i & 1:
+                    self._on_s[i] += dt_s
         m = self.mask & ~self.failed_off
         if not m or self.propellant_kg <= 0.0:
             return 0.0

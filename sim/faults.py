@@ -42,6 +42,9 @@ APPLICABLE = {
     "link": ("dropout", "corrupt"),
     "fsw": ("reset",),
 }
+#: Tolerance of fault start and end times, s: tick times are k * 0.02 and
+#: at_s + duration_s sums carry rounding (0.1 + 0.2 > 0.3), so compare with slack.
+TIME_TOL_S = 1e-9
 #: Kinds that need a ``value`` (its meaning).
 NEEDS_VALUE = {"bias": "offset in the sensor's unit", "scale": "factor", "noise": "extra 1-sigma noise",
                "saturate": "clip limit", "underperform": "thrust fraction 0..1"}
@@ -99,18 +102,18 @@ class FaultSchedule:
                 f.start_s = t_s + f.spec["delay_s"]
 
     def active(self, t_s: float, target_prefix: str):
-        """Active faults whose target starts with ``target_prefix``."""
+        """Active faults whose target starts with ``target_prefix``: start <= t < start + duration."""
         for f in self.faults:
-            if f.start_s is None or t_s < f.start_s or not f.spec["target"].startswith(target_prefix):
+            if f.start_s is None or t_s < f.start_s - TIME_TOL_S or not f.spec["target"].startswith(target_prefix):
                 continue
             d = f.spec["duration_s"]
-            if d is not None and t_s >= f.start_s + d:
+            if d is not None and t_s >= f.start_s + d - TIME_TOL_S:
                 continue
             yield f
 
     def count_started(self, t_s: float) -> int:
         """Faults whose start time has come (summary ``faults_injected``)."""
-        return sum(1 for f in self.faults if f.start_s is not None and t_s >= f.start_s)
+        return sum(1 for f in self.faults if f.start_s is not None and t_s >= f.start_s - TIME_TOL_S)
 
 
 def apply_vector(faults, t_s: float, family_prefix: str, values: tuple, noise) -> tuple[tuple, bool]:

@@ -11,13 +11,28 @@ def _n(unit, lo=None, hi=None, doc="", **kw):
 HARDWARE = Struct({
     "backend": Str(choices=("sim",), doc="HAL backend of this profile"),
     "imu": Struct({
-        "rate_hz": _n("Hz", 1, 2000, "output data rate (the flight app samples at its 50 Hz group)"),
-        "gyro_noise_dps": _n("deg/s", 0, 10, "white noise per sample, 1 sigma"),
-        "gyro_bias_dps": Vec(3, "deg/s", -10, 10, doc="constant bias per axis"),
+        "rate_hz": _n("Hz", 1, 2000, "output data rate: white-noise sigma per sample is the noise density times sqrt(rate); "
+                      "reads faster than this return the held last sample (the flight app polls at its 50 Hz group)"),
+        "gyro_noise_density_dps_rthz": _n("deg/s/sqrt(Hz)", 0, 1, "rate noise density, 1 sigma (angle random walk: "
+                                          "ARW in deg/sqrt(h) = 60 x this)"),
+        "gyro_bias_dps": Vec(3, "deg/s", -10, 10, doc="constant (turn-on) bias per axis"),
+        "gyro_bias_gm_sigma_dph": _n("deg/h", 0, 3600, "bias instability: steady-state sigma of the first-order "
+                                     "Gauss-Markov bias (its Allan deviation peaks at 0.62 x this)"),
+        "gyro_bias_gm_tau_s": _n("s", 0, 1e6, "bias instability: Gauss-Markov correlation time", min_exclusive=True),
+        "gyro_scale_factor_ppm": Vec(3, "ppm", -1e5, 1e5, doc="scale-factor error per axis"),
+        "gyro_misalignment_deg": Vec(6, "deg", -5, 5, doc="small-angle sensitivity of each output axis to the other "
+                                     "input axes, [xy, xz, yx, yz, zx, zy] (ij: output i, input j)"),
         "gyro_range_dps": _n("deg/s", 10, 5000, "saturation limit"),
         "gyro_lsb_dps": _n("deg/s", 0, 1, "quantisation step (0: none)"),
-        "accel_noise_mps2": _n("m/s^2", 0, 10, "white noise per sample, 1 sigma"),
-        "accel_bias_mps2": Vec(3, "m/s^2", -10, 10, doc="constant bias per axis"),
+        "accel_noise_density_mps2_rthz": _n("m/s^2/sqrt(Hz)", 0, 1, "acceleration noise density, 1 sigma (velocity "
+                                            "random walk: VRW in m/s/sqrt(h) = 60 x this)"),
+        "accel_bias_mps2": Vec(3, "m/s^2", -10, 10, doc="constant (turn-on) bias per axis"),
+        "accel_bias_gm_sigma_mps2": _n("m/s^2", 0, 1, "bias instability: steady-state sigma of the first-order "
+                                       "Gauss-Markov bias (its Allan deviation peaks at 0.62 x this)"),
+        "accel_bias_gm_tau_s": _n("s", 0, 1e6, "bias instability: Gauss-Markov correlation time", min_exclusive=True),
+        "accel_scale_factor_ppm": Vec(3, "ppm", -1e5, 1e5, doc="scale-factor error per axis"),
+        "accel_misalignment_deg": Vec(6, "deg", -5, 5, doc="small-angle sensitivity of each output axis to the other "
+                                      "input axes, [xy, xz, yx, yz, zx, zy] (ij: output i, input j)"),
         "accel_range_mps2": _n("m/s^2", 10, 5000, "saturation limit"),
         "accel_lsb_mps2": _n("m/s^2", 0, 1, "quantisation step (0: none)"),
     }),
@@ -26,6 +41,13 @@ HARDWARE = Struct({
         "bias_pa": ListOf(_n("Pa", -5000, 5000), min_len=1, max_len=4, doc="one constant bias per barometer; the count sets how many"),
         "min_pa": _n("Pa", 0, 1e5, "low end of the measurement range (clamp)"),
         "max_pa": _n("Pa", 1e4, 2e5, "high end of the measurement range (clamp)"),
+        "lag_tau_s": _n("s", 0, 10, "first-order pneumatic lag of port, tubing and sensor (0: none)"),
+        "supersonic_q_frac": _n("-", -1, 1, "static-port error in supersonic flow as a fraction k of the free-stream "
+                                "dynamic pressure: dP = k q (negative: the port reads low, as in the base-pressure "
+                                "region of a backshell)"),
+        "supersonic_mach_onset": _n("-", 0.5, 5, "Mach number at and below which the port error is zero"),
+        "supersonic_mach_full": _n("-", 0.5, 10, "Mach number from which the full error k q applies (linear ramp "
+                                   "from the onset; equal to the onset: a step)"),
     }),
     "gps": Struct({
         "max_alt_m": _n("m", 0, 1e7, "no fix above this altitude (COCOM limit 18 km)"),
@@ -35,6 +57,10 @@ HARDWARE = Struct({
         "vel_noise_mps": _n("m/s", 0, 100, "velocity noise per axis, 1 sigma"),
         "blackout_speed_mps": _n("m/s", 0, 1e4, "plasma blackout above this speed ..."),
         "blackout_max_alt_m": _n("m", 0, 1e6, "... and below this altitude"),
+    }),
+    "water": Struct({
+        "delay_s": _n("s", 0, 60, "the switch reads wet only after the capsule has been in the water this long "
+                      "(immersion of the probes, wetting, debounce)"),
     }),
     "iridium": Struct({
         "mean_bars": _n("bars", 0, 5, "mean signal strength with a clear antenna"),

@@ -24,6 +24,7 @@ from fsw.yamlload import load_config, load_with_extends, merge
 from sim.faults import FAULT_KINDS, FAULT_TARGETS, check_fault
 from sim.hardware_schema import HARDWARE
 from sim.vehicle_schema import VEHICLE, check_vehicle
+from sim.winds import WIND
 
 #: The repository's config directory (vehicle, mission and hardware defaults).
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
@@ -54,6 +55,7 @@ ENVIRONMENT = Struct({
     "rho0_kg_m3": _n("kg/m^3", 0.0, 10.0, "exponential atmosphere: density at zero altitude", default=1.225),
     "scale_height_m": _n("m", 1000, 20000, "exponential atmosphere: scale height", default=7200.0),
     "earth_rotation": Bool(default=True, doc="rotate the Earth and the atmosphere"),
+    "wind": WIND,
 }, default={})
 
 STOP = Struct({

@@ -2,16 +2,47 @@
 
 Requirements
 1. Every random draw comes from one seeded ``NoiseSource``, drawn in a fixed order,
-   so a scenario and seed give the same readings bit for bit.
-2. IMU: gyro and accelerometer with white noise, constant bias, saturation at the
-   sensor's range and quantisation to its LSB.
-3. Barometer: static pressure of the US76 atmosphere at the true altitude, with
-   noise and bias, clamped to the sensor's range (a reading at the low clamp means
-   "above range").
-4. GPS: no fix above the COCOM-like altitude or speed limits or in plasma
-   blackout; after an outage a fix returns only after ``ttff_s`` of continuous
-   visibility; position and velocity noise.
-5. Water switch: closes when the capsule floats.
+   so a scenario and seed give the same readings bit for bit. A model draws the
+   same number of values whatever its parameters (a sigma of 0 still draws), so
+   switching one error term off does not shift the stream seen by the others.
+2. IMU, per axis of each triad (gyro, accelerometer)::
+
+       y = clip(quantise(M (I + S) x + b0 + b_gm + n), range)
+
+   - ``x`` the true body rate / specific force;
+   - ``S = diag(scale_factor_ppm) * 1e-6`` the scale-factor error;
+   - ``M`` = identity plus the six small misalignment angles off the diagonal
+     (``misalignment_deg = [xy, xz, yx, yz, zx, zy]``: element ``ij`` is the
+     sensitivity of output axis i to an input along axis j, radians); ``M (I + S)``
+     is built once;
+   - ``b0`` the constant turn-on bias;
+   - ``b_gm`` the bias instability, a first-order Gauss-Markov process with
+     steady-state sigma ``s`` and correlation time ``tau``, updated once per
+     sample: ``b <- phi b + s sqrt(1 - phi^2) w``, ``phi = exp(-1 / (rate tau))``,
+     started from its steady-state distribution when the model is built;
+   - ``n`` white noise from the noise density ND (angle / velocity random walk):
+     ``sigma = ND sqrt(rate_hz)`` per sample, so that the integrated angle
+     (velocity) error grows as ND sqrt(t) whatever the rate;
+   - quantisation to the LSB, then saturation at the range.
+   The sensor samples at ``rate_hz``: read with a time, it returns the held
+   previous sample (no new draws) until ``1 / rate_hz`` has passed since the
+   last sample, as a real IMU's output register does when polled faster than its
+   output data rate. Without a time every read is a new sample.
+3. Barometer: static pressure of the US76 atmosphere at the true altitude, plus
+   a supersonic static-port error ``dP = k q r(M)`` (k = ``supersonic_q_frac``,
+   q the free-stream dynamic pressure, r a linear ramp from 0 at
+   ``supersonic_mach_onset`` to 1 at ``supersonic_mach_full``; 0 below the onset),
+   through a first-order pneumatic lag (time constant ``lag_tau_s``; the input is
+   taken as varying linearly between reads, so a steady descent reads exactly
+   ``rate x tau`` high whatever the read interval), plus a
+   constant bias and white noise, clamped to the sensor's range (a reading at the
+   low clamp means "above range").
+4. GPS: no fix above the COCOM-like altitude or speed limits (either exceeded) or
+   in plasma blackout; after an outage a fix returns only after ``ttff_s`` of
+   continuous visibility (the outage must be seen by a read: the receiver is
+   polled at 10 Hz by the flight software); position and velocity noise.
+5. Water switch: closes when the capsule floats, after ``water.delay_s``
+   (hal/sim_backend.py ``SimWater``).
 Parameters come from the hardware profile (config/sil.yaml, sim/hardware_schema.py).
 """
 from __future__ import annotations
@@ -24,6 +55,8 @@ import numpy as np
 from sim.atmosphere import us76
 
 _BLOCK = 4096
+#: Tolerance on sample times, s (world times are sums of float steps).
+_T_TOL_S = 1e-6
 
 
 class NoiseSource:
@@ -54,32 +87,96 @@ class ImuReading:
     accel_mps2: tuple[float, float, float]
 
 
+def error_matrix(scale_factor_ppm, misalignment) -> tuple[float, ...]:
+    """Row-major 3x3 ``M (I + S)``: misalignment angles (rad, [xy, xz, yx, yz, zx, zy])
+    times the scale-factor error (ppm per axis)."""
+    sx, sy, sz = (1.0 + 1e-6 * s for s in scale_factor_ppm)
+    xy, xz, yx, yz, zx, zy = misalignment
+    return (sx, xy * sy, xz * sz,
+            yx * sx, sy, yz * sz,
+            zx * sx, zy * sy, sz)
+
+
+class _Triad:
+    """One sensor triad's error model (all SI: rad/s or m/s^2). Plain floats, unrolled:
+    this runs at the IMU rate inside a simulator that must beat real time 100-fold."""
+    __slots__ = ("m", "b0", "b1", "b2", "g0", "g1", "g2", "phi", "drive", "white", "lsb", "lim")
+
+    def __init__(self, noise: NoiseSource, rate_hz: float, density: float, bias, gm_sigma: float,
+                 gm_tau_s: float, scale_factor_ppm, misalignment_rad, lsb: float, lim: float):
+        self.m = error_matrix(scale_factor_ppm, misalignment_rad)
+        self.b0, self.b1, self.b2 = bias
+        self.phi = math.exp(-1.0 / (rate_hz * gm_tau_s))
+        self.drive = gm_sigma * math.sqrt(1.0 - self.phi * self.phi)
+        self.white = density * math.sqrt(rate_hz)
+        self.lsb = lsb
+        self.lim = lim
+        # Steady-state start of the Gauss-Markov bias: three draws at construction.
+        self.g0 = gm_sigma * noise.normal()
+        self.g1 = gm_sigma * noise.normal()
+        self.g2 = gm_sigma * noise.normal()
+
+    @property
+    def gm(self) -> tuple[float, float, float]:
+        """Current Gauss-Markov bias per axis."""
+        return self.g0, self.g1, self.g2
+
+    def sample(self, v, n) -> tuple[float, float, float]:
+        """One sample of true vector v; draws 6 normals from n (per axis: GM, then white)."""
+        m, phi, drive, white = self.m, self.phi, self.drive, self.white
+        a, b, c = v
+        g0 = self.g0 = phi * self.g0 + drive * n()
+        y0 = m[0] * a + m[1] * b + m[2] * c + self.b0 + g0 + white * n()
+        g1 = self.g1 = phi * self.g1 + drive * n()
+        y1 = m[3] * a + m[4] * b + m[5] * c + self.b1 + g1 + white * n()
+        g2 = self.g2 = phi * self.g2 + drive * n()
+        y2 = m[6] * a + m[7] * b + m[8] * c + self.b2 + g2 + white * n()
+        lsb, lim = self.lsb, self.lim
+        if lsb > 0.0:
+            y0, y1, y2 = round(y0 / lsb) * lsb, round(y1 / lsb) * lsb, round(y2 / lsb) * lsb
+        return (lim if y0 > lim else (-lim if y0 < -lim else y0),
+                lim if y1 > lim else (-lim if y1 < -lim else y1),
+                lim if y2 > lim else (-lim if y2 < -lim else y2))
+
+
 class ImuModel:
-    """Strapdown IMU: body rates (rad/s) and specific force (m/s^2)."""
+    """Strapdown IMU: body rates (rad/s) and specific force (m/s^2). See requirement 2."""
 
     def __init__(self, cfg: dict, noise: NoiseSource):
         self.noise = noise
-        self.gyro_noise = math.radians(cfg["gyro_noise_dps"])
-        self.gyro_bias = tuple(math.radians(b) for b in cfg["gyro_bias_dps"])
-        self.gyro_range = math.radians(cfg["gyro_range_dps"])
-        self.gyro_lsb = math.radians(cfg["gyro_lsb_dps"])
-        self.accel_noise = cfg["accel_noise_mps2"]
-        self.accel_bias = tuple(cfg["accel_bias_mps2"])
-        self.accel_range = cfg["accel_range_mps2"]
-        self.accel_lsb = cfg["accel_lsb_mps2"]
+        self.rate_hz = cfg["rate_hz"]
+        self.period_s = 1.0 / self.rate_hz
+        d2r = math.radians
+        self.gyro = _Triad(noise, self.rate_hz, d2r(cfg["gyro_noise_density_dps_rthz"]),
+                           [d2r(b) for b in cfg["gyro_bias_dps"]], d2r(cfg["gyro_bias_gm_sigma_dph"]) / 3600.0,
+                           cfg["gyro_bias_gm_tau_s"], cfg["gyro_scale_factor_ppm"],
+                           [d2r(a) for a in cfg["gyro_misalignment_deg"]],
+                           d2r(cfg["gyro_lsb_dps"]), d2r(cfg["gyro_range_dps"]))
+        self.accel = _Triad(noise, self.rate_hz, cfg["accel_noise_density_mps2_rthz"],
+                            cfg["accel_bias_mps2"], cfg["accel_bias_gm_sigma_mps2"],
+                            cfg["accel_bias_gm_tau_s"], cfg["accel_scale_factor_ppm"],
+                            [d2r(a) for a in cfg["accel_misalignment_deg"]],
+                            cfg["accel_lsb_mps2"], cfg["accel_range_mps2"])
+        self._last: ImuReading | None = None
+        self._last_t_s = -math.inf
 
-    def read(self, w_body, f_body) -> ImuReading:
-        """Sample the sensor given true body rates and specific force."""
+    def read(self, w_body, f_body, t_s: float | None = None) -> ImuReading:
+        """Sample the sensor given true body rates and specific force.
+
+        With ``t_s``, a read less than one sample period after the last sample
+        returns that sample again (sample-and-hold at ``rate_hz``)."""
+        if t_s is not None:
+            if self._last is not None and t_s < self._last_t_s + self.period_s - _T_TOL_S:
+                return self._last
+            self._last_t_s = t_s
         n = self.noise.normal
-        g = tuple(_clip(_quantise(w + b + self.gyro_noise * n(), self.gyro_lsb), self.gyro_range)
-                  for w, b in zip(w_body, self.gyro_bias))
-        a = tuple(_clip(_quantise(f + b + self.accel_noise * n(), self.accel_lsb), self.accel_range)
-                  for f, b in zip(f_body, self.accel_bias))
-        return ImuReading(g, a)
+        r = ImuReading(self.gyro.sample(w_body, n), self.accel.sample(f_body, n))
+        self._last = r
+        return r
 
 
 class BaroModel:
-    """Static-pressure sensor."""
+    """Static-pressure sensor behind a port with pneumatic lag. See requirement 3."""
 
     def __init__(self, cfg: dict, noise: NoiseSource, bias_pa: float):
         self.noise = noise
@@ -87,11 +184,37 @@ class BaroModel:
         self.bias_pa = bias_pa
         self.min_pa = cfg["min_pa"]
         self.max_pa = cfg["max_pa"]
+        self.lag_tau_s = cfg["lag_tau_s"]
+        self.k_q = cfg["supersonic_q_frac"]
+        self.mach_onset = cfg["supersonic_mach_onset"]
+        self.mach_full = max(cfg["supersonic_mach_full"], self.mach_onset)
+        self._port_pa: float | None = None      # lagged pressure at the sensor, Pa
+        self._in_pa = 0.0                        # port input (true + port error) at the last read, Pa
 
-    def read(self, alt_m: float) -> float:
-        """Measured pressure, Pa, at a true geometric altitude."""
+    def port_error_pa(self, mach: float, q_pa: float) -> float:
+        """Static-port error in supersonic flow, Pa: k q ramped in from the onset Mach."""
+        if mach <= self.mach_onset or self.k_q == 0.0:
+            return 0.0
+        span = self.mach_full - self.mach_onset
+        r = 1.0 if span <= 0.0 or mach >= self.mach_full else (mach - self.mach_onset) / span
+        return self.k_q * q_pa * r
+
+    def read(self, alt_m: float, mach: float = 0.0, q_pa: float = 0.0, dt_s: float | None = None) -> float:
+        """Measured pressure, Pa, at a true geometric altitude, Mach number and dynamic
+        pressure; ``dt_s`` is the time since the previous read (None: no lag, the
+        sensor settles at once, as on the first read)."""
         alt = min(max(alt_m, -4999.0), 999_999.0)
-        p = us76(alt).pressure_pa + self.bias_pa + self.noise_pa * self.noise.normal()
+        p = max(0.0, float(us76(alt).pressure_pa) + self.port_error_pa(mach, q_pa))
+        if dt_s is None or self._port_pa is None or self.lag_tau_s <= 0.0:
+            self._port_pa = p
+        elif dt_s > 0.0:
+            # Exact lag response to an input varying linearly from the previous read's
+            # to this one (a ramp lags by exactly tau, whatever the read interval).
+            tau, p0 = self.lag_tau_s, self._in_pa
+            a = math.exp(-dt_s / tau)
+            self._port_pa = p - (p - p0) * tau / dt_s * (1.0 - a) + (self._port_pa - p0) * a
+        self._in_pa = p
+        p = self._port_pa + self.bias_pa + self.noise_pa * self.noise.normal()
         return min(max(p, self.min_pa), self.max_pa)
 
 
@@ -144,6 +267,17 @@ class GpsModel:
         dlat = math.degrees(dr[0] / 6.371e6)
         dlon = math.degrees(dr[1] / (6.371e6 * max(0.01, math.cos(math.radians(lat_deg)))))
         return GpsReading(True, lat_deg + dlat, lon_deg + dlon, alt_m + dr[2], r, v, 9)
+
+
+class WaterSwitchModel:
+    """Sea-water switch: reads wet once the capsule has floated for ``delay_s``."""
+
+    def __init__(self, cfg: dict):
+        self.delay_s = cfg["delay_s"]
+
+    def wet(self, t_s: float, splash_t_s: float | None) -> bool:
+        """True when in the water (since ``splash_t_s``; None: not yet) for at least delay_s."""
+        return splash_t_s is not None and t_s >= splash_t_s + self.delay_s - _T_TOL_S
 
 
 def _clip(v: float, lim: float) -> float:

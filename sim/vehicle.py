@@ -7,16 +7,29 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+#: Floor of a dispersed inflation time, s (the schema's lower limit).
+MIN_INFLATION_S = 0.05
 
 
 @dataclass(frozen=True, slots=True)
 class ChuteModel:
-    """One canopy: full drag area Cd*S (m^2), inflation time (s), riser arm (m)."""
+    """One canopy: full drag area Cd*S (m^2), inflation time (s), riser arm (m), and
+    the 1-sigma per-run dispersions of Cd (fraction) and inflation time (s)."""
     name: str
     cd_area_m2: float
     inflation_s: float
     attach_offset_m: float
+    cd_sigma: float = 0.0
+    inflation_sigma_s: float = 0.0
+
+    def dispersed(self, normal) -> ChuteModel:
+        """This canopy with Cd and inflation time drawn once (two ``normal()`` draws,
+        always, in that order)."""
+        k = max(0.0, 1.0 + self.cd_sigma * normal())
+        t = max(MIN_INFLATION_S, self.inflation_s + self.inflation_sigma_s * normal())
+        return replace(self, cd_area_m2=self.cd_area_m2 * k, inflation_s=t)
 
     def cd_area_at(self, since_deploy_s: float) -> float:
         """Drag area during inflation: grows with the square of time (a common
@@ -50,6 +63,23 @@ class VehicleModel:
     rcs_thruster_force_n: float
     drogue: ChuteModel
     main: ChuteModel
+    thrust_sigma: float = 0.0            # per-run thrust dispersion, 1 sigma, fraction
+    ignition_delay_sigma_s: float = 0.0  # per-run ignition-delay dispersion, 1 sigma, s
+    rcs_min_on_s: float = 0.0            # RCS minimum on-time (minimum impulse bit), s
+    thrust_dispersion: float = 1.0       # this run's thrust scale (1: nominal; set by dispersed())
+
+    def dispersed(self, noise) -> VehicleModel:
+        """This vehicle with its per-run dispersions drawn from ``noise`` (a NoiseSource).
+
+        Six N(0, 1) draws, always, in this order: thrust scale, ignition delay,
+        drogue Cd, drogue inflation time, main Cd, main inflation time. A sigma of 0
+        leaves its value nominal but still draws, so the stream does not shift."""
+        n = noise.normal
+        thrust = max(0.0, 1.0 + self.thrust_sigma * n())
+        delay = max(0.0, self.ignition_delay_s + self.ignition_delay_sigma_s * n())
+        drogue = self.drogue.dispersed(n)
+        main = self.main.dispersed(n)
+        return replace(self, thrust_dispersion=thrust, ignition_delay_s=delay, drogue=drogue, main=main)
 
     @property
     def initial_mass_kg(self) -> float:
@@ -78,7 +108,8 @@ class VehicleModel:
 
 def _chute(name: str, c: dict) -> ChuteModel:
     area = math.pi * c["diameter_m"] ** 2 / 4.0
-    return ChuteModel(name, c["cd"] * area, c["inflation_s"], c["attach_offset_m"])
+    return ChuteModel(name, c["cd"] * area, c["inflation_s"], c["attach_offset_m"],
+                      c["cd_sigma"], c["inflation_sigma_s"])
 
 
 def vehicle_from_config(cfg: dict) -> VehicleModel:
@@ -104,4 +135,7 @@ def vehicle_from_config(cfg: dict) -> VehicleModel:
         rcs_thruster_force_n=r["thruster_force_n"],
         drogue=_chute("drogue", c["drogue"]),
         main=_chute("main", c["main"]),
+        thrust_sigma=e["thrust_sigma"],
+        ignition_delay_sigma_s=e["ignition_delay_sigma_s"],
+        rcs_min_on_s=r["min_on_s"],
     )

@@ -11,6 +11,10 @@ _CHUTE = Struct({
     "cd": _n("-", 0.05, 2.0, "drag coefficient referenced to the nominal area pi D0^2 / 4"),
     "inflation_s": _n("s", 0.05, 30, "time from line stretch to full inflation"),
     "attach_offset_m": _n("m", 0, 2, "riser attachment point aft of the centre of mass"),
+    "cd_sigma": _n("-", 0, 0.5, "per-run drag dispersion, 1 sigma, fraction of cd: Cd S is scaled by a factor "
+                   "drawn once per run (world construction) from N(1, cd_sigma), floored at 0"),
+    "inflation_sigma_s": _n("s", 0, 10, "per-run inflation-time dispersion, 1 sigma: inflation_s + N(0, sigma) "
+                            "drawn once per run, floored at 0.05 s"),
 })
 
 VEHICLE = Struct({
@@ -33,11 +37,18 @@ VEHICLE = Struct({
         "thrust_n": _n("N", 0, 1e5, "vacuum thrust along body +x"),
         "isp_s": _n("s", 50, 500, "vacuum specific impulse"),
         "ignition_delay_s": _n("s", 0, 10, "ignition command to thrust onset"),
+        "thrust_sigma": _n("-", 0, 0.5, "per-run thrust dispersion, 1 sigma, fraction of nominal: thrust (and mass "
+                           "flow) scaled by a factor drawn once per run from N(1, thrust_sigma); fault scales multiply it"),
+        "ignition_delay_sigma_s": _n("s", 0, 5, "per-run ignition-delay dispersion, 1 sigma: ignition_delay_s + "
+                                     "N(0, sigma) drawn once per run, floored at 0"),
     }),
     "rcs": Struct({
         "couple_torque_nm": _n("N m", 0, 100, "torque of one thruster couple"),
         "isp_s": _n("s", 10, 400, "specific impulse"),
         "thruster_force_n": _n("N", 0, 100, "force of one thruster"),
+        "min_on_s": _n("s", 0, 1, "minimum impulse bit: a couple, once opened, stays open at least this long "
+                       "even if commanded closed earlier; valve states change at commands and at the start of each "
+                       "world tick (one 50 Hz flight cycle), so the on-time is rounded up to whole ticks"),
     }),
     "chutes": Struct({"drogue": _CHUTE, "main": _CHUTE}),
 })

@@ -23,7 +23,7 @@ from sim.actuators import EngineModel, IridiumModel, PyroBoard, RcsModel
 from sim.atmosphere import density_sound_speed
 from sim.dynamics import Dynamics, quat_from_axes_x
 from sim.faults import FaultSchedule
-from sim.sensors import BaroModel, GpsModel, ImuModel, NoiseSource
+from sim.sensors import BaroModel, GpsModel, ImuModel, NoiseSource, WaterSwitchModel
 from sim.vehicle import VehicleModel
 
 #: Integrator step selection (``World.step_size_s``). The stiffest motion is the
@@ -52,8 +52,8 @@ class Truth:
     lat_deg: float
     lon_deg: float
     alt_m: float
-    speed_mps: float        # relative to the rotating atmosphere
-    fpa_deg: float          # flight-path angle of the relative velocity
+    speed_mps: float        # relative to the rotating Earth (the still, co-rotating atmosphere)
+    fpa_deg: float          # flight-path angle of that velocity above the geodetic horizon
     mach: float
     q_pa: float
     load_g: float           # sensed non-gravitational acceleration, g0
@@ -83,6 +83,9 @@ class World:
         self.env = env
         self.omega = earth.OMEGA_EARTH_RADPS if env["earth_rotation"] else 0.0
         self.noise = NoiseSource(np.random.Generator(np.random.PCG64(seed)))
+        # Per-run dispersions (engine thrust and ignition delay, chute Cd and inflation
+        # time): the first six draws of the run, whatever the sigmas (sim/vehicle.py).
+        vehicle = self.vehicle = vehicle.dispersed(self.noise)
         self.dyn = Dynamics(vehicle, earth.gravity_fn(env["gravity"]), make_atmosphere(env), self.omega,
                             wind=env.get("wind"))
         self.t = 0.0
@@ -96,6 +99,7 @@ class World:
         bcfg = hardware["baro"]
         self.baros = [BaroModel(bcfg, self.noise, b) for b in bcfg["bias_pa"]]
         self.gps = GpsModel(hardware["gps"], self.noise)
+        self.water = WaterSwitchModel(hardware["water"])
         self.iridium = IridiumModel(hardware["iridium"], self.noise)
         self.float_inflated = False
         self.splash: dict | None = None
@@ -144,8 +148,13 @@ class World:
         """Integrator step from the flight regime (see STEP_OMEGA_H)."""
         if self._inflating():
             return STEP_INFLATION_S
-        if self.engine.burning:
+        e = self.engine
+        if e.burning:
             return STEP_BURN_S
+        if e.ignite_cmd_t_s is not None and e.shutdown_t_s is None:
+            to_onset = e.ignite_cmd_t_s + self.vehicle.ignition_delay_s - self.t
+            if to_onset > 1e-9:
+                return min(STEP_BURN_S, to_onset)      # land a step boundary on thrust onset
         v, d = self.vehicle, self.dyn
         k = -v.cm_alpha_per_rad * v.ref_area_m2 * v.diameter_m
         if d.drogue_deploy_t_s is not None:
@@ -160,9 +169,14 @@ class World:
     def _update_q(self) -> float:
         """Dynamic pressure of the current state (for the step choice), Pa; returns altitude m."""
         s = self.s
-        alt = earth.geodetic_alt_m(s[0], s[1], s[2])
+        x, y, z = s[0], s[1], s[2]
+        lat, alt = earth.geodetic_lat_alt(x, y, z)
         rho = self.dyn.atmosphere(alt)[0]
-        ux, uy, uz = earth.relative_velocity(s[0], s[1], s[2], s[3], s[4], s[5], self.omega)
+        ux, uy, uz = earth.relative_velocity(x, y, z, s[3], s[4], s[5], self.omega)
+        wind = self.dyn.wind
+        if wind is not None:
+            wx, wy, wz = wind.eci(x, y, lat, alt)
+            ux, uy, uz = ux - wx, uy - wy, uz - wz
         self._q_pa = 0.5 * rho * (ux * ux + uy * uy + uz * uz)
         return alt
 
@@ -245,14 +259,17 @@ class World:
             r = self._rot_eci_to_body()
             bx, by, bz = (-(r[i][0] * gx + r[i][1] * gy + r[i][2] * gz) * m for i in range(3))
         lat, lon, _ = earth.eci_to_geodetic(x, y, z, self.omega * self.t)
+        # Speed and flight-path angle relative to the rotating Earth (ARCHITECTURE.md:
+        # trajectory speed is relative to the rotating atmosphere; a wind moves the air,
+        # so Mach, q and heating use the air-relative speed vrel from the force model).
         ux, uy, uz = earth.relative_velocity(x, y, z, s[3], s[4], s[5], self.omega)
-        # Flight-path angle above the local geodetic horizon.
+        speed = math.sqrt(ux * ux + uy * uy + uz * uz)
         la, lo = math.radians(lat), math.atan2(y, x)
         upx, upy, upz = math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la)
-        fpa = math.degrees(math.asin(max(-1.0, min(1.0, (ux * upx + uy * upy + uz * upz) / vrel)))) if vrel > 1e-6 else 0.0
+        fpa = math.degrees(math.asin(max(-1.0, min(1.0, (ux * upx + uy * upy + uz * upz) / speed)))) if speed > 1e-6 else 0.0
         heat = SUTTON_GRAVES_K * math.sqrt(rho / self.vehicle.nose_radius_m) * vrel ** 3
         load = math.sqrt(bx * bx + by * by + bz * bz) / m / earth.G0_MPS2
-        self._truth = Truth(self.t, lat, lon, alt, vrel, fpa, mach, q, load, heat,
+        self._truth = Truth(self.t, lat, lon, alt, speed, fpa, mach, q, load, heat,
                             (bx / m, by / m, bz / m), (s[10], s[11], s[12]), m)
         return self._truth
 

@@ -25,6 +25,7 @@ from fsw.phases import Phase
 from hal.devices import Command
 from hal.sim_backend import build_sim_hal
 from sim.earth import great_circle_km
+from sim.faults import TIME_TOL_S
 from sim.scenario import Scenario
 from sim.vehicle import vehicle_from_config
 from sim.world import World
@@ -86,7 +87,9 @@ class SilRun:
             self._traj_f = open(self.out / "trajectory.csv", "w", newline="")
             self._traj = csv.writer(self._traj_f)
             self._traj.writerow(TRAJ_COLUMNS)
-        self.app = self._boot(_INITIAL_PHASE[scenario.start["kind"]])
+        self.initial_phase = _INITIAL_PHASE[scenario.start["kind"]]
+        w.faults.on_phase(self.initial_phase.value, 0.0)     # faults tied to the starting phase
+        self.app = self._boot(self.initial_phase)
 
     # ---- flight app -----------------------------------------------------------------
     def _boot(self, phase: Phase) -> FlightApp:
@@ -140,7 +143,7 @@ class SilRun:
             if has_faults:
                 w.apply_actuator_faults()
                 for f in resets:
-                    if not f.done and f.start_s is not None and t >= f.start_s:
+                    if not f.done and f.start_s is not None and t >= f.start_s - TIME_TOL_S:
                         f.done = True
                         self._reset()
             self.app.tick()
@@ -171,7 +174,7 @@ class SilRun:
         self.echo(f"  {self.clock.now_s():9.2f} s  ** flight software reset **")
         self.app.shutdown()
         self.hal.rcs.command(0)
-        self.app = self._boot(Phase.ATTACHED)
+        self.app = self._boot(self.initial_phase)          # NV memory overrides it once a phase was recorded
 
     def _record(self, tr) -> None:
         if self._traj is None:
