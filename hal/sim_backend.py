@@ -122,8 +122,9 @@ class SimEngine:
     def ignite(self) -> bool:
         return self.w.engine.ignite(self.w.t, self.w.attached)
 
-    def shutdown(self) -> None:
-        self.w.engine.shutdown(self.w.t)
+    def shutdown(self, delay_s: float = 0.0) -> None:
+        w = self.w
+        w.engine.shutdown(w.t, w.t + delay_s if delay_s > 0.0 else None)
 
     def status(self) -> EngineStatus:
         e = self.w.engine

@@ -43,6 +43,7 @@ class EngineModel:
     ignite_cmd_t_s: float | None = None
     burning: bool = False
     shutdown_t_s: float | None = None
+    cutoff_at_s: float | None = None   # timed valve closure commanded by the flight software
     refused: int = 0
     thrust_scale: float = 1.0          # fault scale: 1 nominal; <1 underperforming (faults); multiplies the dispersion
     no_ignition: bool = False
@@ -55,14 +56,22 @@ class EngineModel:
         self.ignite_cmd_t_s = t_s
         return True
 
-    def shutdown(self, t_s: float) -> None:
-        """Close the oxidiser valve: thrust stops at once."""
+    def shutdown(self, t_s: float, at_s: float | None = None) -> None:
+        """Close the oxidiser valve: now, or at ``at_s`` by the valve driver's timer."""
+        if at_s is not None and at_s > t_s + 1e-9 and self.burning:
+            self.cutoff_at_s = at_s
+            return
         if self.burning or self.ignite_cmd_t_s is not None:
             self.burning = False
             self.shutdown_t_s = t_s
 
     def update(self, t_s: float) -> None:
-        """Start thrust once the ignition delay has passed (called at step boundaries)."""
+        """Start thrust once the ignition delay has passed, stop it at a timed cutoff
+        (called at step boundaries; the world lands a boundary on both)."""
+        if self.burning and self.cutoff_at_s is not None and t_s >= self.cutoff_at_s - 1e-9:
+            self.burning = False
+            self.shutdown_t_s = self.cutoff_at_s
+            return
         if (self.ignite_cmd_t_s is not None and self.shutdown_t_s is None and not self.burning
                 and not self.no_ignition and self.propellant_kg > 0.0
                 and t_s >= self.ignite_cmd_t_s + self.vehicle.ignition_delay_s - 1e-9):

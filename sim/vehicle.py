@@ -73,7 +73,9 @@ class VehicleModel:
 
         Six N(0, 1) draws, always, in this order: thrust scale, ignition delay,
         drogue Cd, drogue inflation time, main Cd, main inflation time. A sigma of 0
-        leaves its value nominal but still draws, so the stream does not shift."""
+        leaves its value nominal but still draws, so the stream does not shift.
+        Meant for the undispersed config vehicle (``World`` calls it once per run);
+        dispersing a dispersed vehicle again would compound Cd S and the delays."""
         n = noise.normal
         thrust = max(0.0, 1.0 + self.thrust_sigma * n())
         delay = max(0.0, self.ignition_delay_s + self.ignition_delay_sigma_s * n())

@@ -150,6 +150,8 @@ class World:
             return STEP_INFLATION_S
         e = self.engine
         if e.burning:
+            if e.cutoff_at_s is not None and e.cutoff_at_s - self.t > 1e-9:
+                return min(STEP_BURN_S, e.cutoff_at_s - self.t)     # land on the timed cutoff
             return STEP_BURN_S
         if e.ignite_cmd_t_s is not None and e.shutdown_t_s is None:
             to_onset = e.ignite_cmd_t_s + self.vehicle.ignition_delay_s - self.t

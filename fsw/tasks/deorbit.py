@@ -7,8 +7,11 @@ Requirements
 2. Ignition when the planned time has come and the pointing error is below
    ``deorbit.attitude_tol_deg``; if attitude is not reached within
    ``deorbit.ignition_window_s`` of the plan, abort to SAFE.
-3. Cutoff on the integrated sensed axial delta-v reaching ``deorbit.dv_mps``,
-   with ``deorbit.max_burn_s`` as the burn-time backup.
+3. Cutoff on the integrated sensed axial delta-v reaching ``deorbit.dv_mps``:
+   when the target falls within the next 20 ms at the sensed acceleration, the
+   valve driver's timer closes the valve at the predicted instant (a 20 ms tick
+   is 0.12 m/s, tens of km at splashdown); ``deorbit.max_burn_s`` is the
+   burn-time backup.
 4. Abort (shutdown, SAFE) on pointing error above ``deorbit.abort_attitude_deg``
    or on no sensed thrust ``deorbit.thrust_check_s`` after ignition
    (Inversion Ray 2025: a motor that never fires). Thrust lost after at least
@@ -107,21 +110,24 @@ class DeorbitTask:
         if err is not None and err > p["deorbit.abort_attitude_deg"]:
             self.abort(f"pointing error {err:.1f} deg during burn")
             return
-        if d.dv_sensed_mps >= p["deorbit.dv_mps"]:
-            self._cutoff(t_s, "dv reached")
+        to_go = p["deorbit.dv_mps"] - d.dv_sensed_mps
+        if to_go <= ax * self.dt:
+            self._cutoff(t_s, "dv reached", delay_s=max(0.0, to_go / ax) if ax > 0.0 else 0.0)
         elif burn_s >= p["deorbit.max_burn_s"]:
             self._cutoff(t_s, "burn time limit")
 
-    def _cutoff(self, t_s: float, reason: str) -> None:
+    def _cutoff(self, t_s: float, reason: str, delay_s: float = 0.0) -> None:
         ctx = self.ctx
-        ctx.hal.engine.shutdown()
+        ctx.hal.engine.shutdown(delay_s)
+        if delay_s > 0.0:
+            ctx.data.dv_sensed_mps = ctx.params.v["deorbit.dv_mps"]      # the timed closure delivers the rest
         ctx.hal.engine.arm(False)
-        self._record_cutoff(_RESULT[reason])
+        self._record_cutoff(_RESULT[reason], delay_s)
         ctx.phases.request(Trigger.CUTOFF, reason)
 
-    def _record_cutoff(self, result: str) -> None:
+    def _record_cutoff(self, result: str, delay_s: float = 0.0) -> None:
         ctx, d = self.ctx, self.ctx.data
-        d.cutoff_t_s = ctx.clock.now_s()
+        d.cutoff_t_s = ctx.clock.now_s() + delay_s
         self.result = result
         ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_CUTOFF", f"cutoff ({result}), sensed dv {d.dv_sensed_mps:.2f} m/s",
                         result=result, dv_sensed_mps=round(d.dv_sensed_mps, 4),

@@ -89,7 +89,7 @@ def test_terminal_descent_under_main(vehicle, hardware):
     assert w.truth().alt_m == pytest.approx(2000.0, abs=1e-6)
     assert w.truth().speed_mps == pytest.approx(6.0, abs=1e-9)
     # Step from the riser-moment stiffness: w h = STEP_OMEGA_H (sim/world.py).
-    v = vehicle
+    v = w.vehicle                      # the run's (dispersed) vehicle
     k = w._q_pa * (-v.cm_alpha_per_rad * v.ref_area_m2 * v.diameter_m + v.main.cd_area_m2 * v.main.attach_offset_m)
     assert w.step_size_s() == pytest.approx(STEP_OMEGA_H / math.sqrt(k / min(v.inertia_kgm2)))
     while w.truth().alt_m > 110.0:
@@ -97,7 +97,7 @@ def test_terminal_descent_under_main(vehicle, hardware):
     tr = w.truth()
     assert w.splash is None and 90.0 < tr.alt_m <= 110.0
     rho = float(us76(tr.alt_m).density_kg_m3)
-    cda = vehicle.main.cd_area_m2 + vehicle.cd(tr.mach) * vehicle.ref_area_m2
+    cda = w.vehicle.main.cd_area_m2 + w.vehicle.cd(tr.mach) * w.vehicle.ref_area_m2
     assert vehicle.main.cd_area_m2 == pytest.approx(0.80 * math.pi * 5.0 ** 2 / 4, rel=1e-12)
     g = math.sqrt(sum(c * c for c in earth.gravity_point(*w.s[:3])))
     v_t = math.sqrt(2.0 * w.s[13] * g / (rho * cda))

@@ -265,7 +265,7 @@ def test_canopy_drifts_with_a_constant_east_wind(vehicle, hardware):
     w.dyn.main_deploy_t_s = -100.0
     assert enu_velocity(w) == pytest.approx((0.0, 5.0, 0.0), abs=1e-9)
     rho = float(us76(2000.0).density_kg_m3)
-    cda = vehicle.main.cd_area_m2 + vehicle.cd(0.0) * vehicle.ref_area_m2
+    cda = w.vehicle.main.cd_area_m2 + w.vehicle.cd(0.0) * w.vehicle.ref_area_m2
     k = rho * cda / (2.0 * w.s[13])
     v0 = math.hypot(20.0, 5.0)
     u0 = (-20.0 / v0, 5.0 / v0)                 # air-relative direction (east, north)
