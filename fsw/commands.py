@@ -1,21 +1,14 @@
-"""Command dictionary and command dispatcher task (10 Hz).
+"""Command dictionary: every command's arguments (types, ranges) and allowed phases.
 
-Requirements
-1. The dictionary (``DICTIONARY``) is data: each command's argument schema
-   (types, ranges) and the phases in which it may execute. The ground tools and
-   the scenario loader validate against the same table.
-2. Every received command is acknowledged by an event: CMD_ACCEPTED then
-   CMD_COMPLETED, or CMD_REJECTED with the reason (unknown name, bad argument,
-   wrong phase, refused by the component). A rejected command never executes.
-3. Safety is enforced below this layer too (PyroManager, HAL inhibits): a
-   command cannot fire a pyro or the engine while attached.
+The dictionary (``DICTIONARY``) is data; the flight dispatcher
+(fsw/tasks/commanding.py), the link codecs, the ground tools, the dictionary
+export and the scenario loader all validate against this one table.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fsw.events import Severity
-from fsw.phases import Phase, Trigger
+from fsw.phases import Phase
 from fsw.pyro import CHANNELS
 from fsw.schema import Any_, ConfigError, Num, Str, Struct, Vec
 
@@ -62,98 +55,3 @@ def validate_command(name: str, args: dict | None) -> dict:
     if name not in DICTIONARY:
         raise ConfigError("", "name", f"expected one of {', '.join(DICTIONARY)}, got {name!r}")
     return DICTIONARY[name].args.validate(args or {}, "args")
-
-
-class CommandTask:
-    name = "commands"
-
-    def __init__(self, ctx, deorbit, nav, recorder):
-        self.ctx, self.deorbit, self.nav, self.recorder = ctx, deorbit, nav, recorder
-        self.accepted = 0
-        self.rejected = 0
-
-    def run(self, t_s: float) -> None:
-        for cmd in self.ctx.hal.link.poll():
-            self.execute(cmd.name, cmd.args)
-
-    def _reject(self, name: str, why: str) -> None:
-        self.rejected += 1
-        self.ctx.events.emit(Severity.WARNING_LO, "CMD_REJECTED", f"{name}: {why}", command=str(name)[:40], why=why)
-
-    def execute(self, name: str, args: dict | None) -> bool:
-        """Validate and run one command; True when it completed."""
-        try:
-            a = validate_command(name, args)
-        except ConfigError as exc:
-            self._reject(name, str(exc))
-            return False
-        ph = self.ctx.phases.phase
-        if ph not in DICTIONARY[name].phases:
-            self._reject(name, f"not allowed in {ph.value}")
-            return False
-        self.accepted += 1
-        self.ctx.events.emit(Severity.ACTIVITY_LO, "CMD_ACCEPTED", name, command=name)
-        why = getattr(self, "_cmd_" + name.lower())(a)
-        if why:
-            self._reject(name, why)
-            return False
-        self.ctx.events.emit(Severity.ACTIVITY_LO, "CMD_COMPLETED", name, command=name)
-        return True
-
-    # ---- handlers: return None on success, else the reason ---------------------------
-    def _cmd_noop(self, a):
-        return None
-
-    def _cmd_release(self, a):
-        self.ctx.hal.station.release()
-        return None
-
-    def _cmd_deorbit_go(self, a):
-        return self.deorbit.deorbit_go(a["ignition_t_s"])
-
-    def _cmd_abort(self, a):
-        self.deorbit.abort(a["reason"])
-        return None
-
-    def _cmd_safe(self, a):
-        if self.ctx.phases.phase in (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN):
-            self.ctx.hal.engine.shutdown()
-            self.ctx.hal.engine.arm(False)
-        return None if self.ctx.phases.request(Trigger.SAFE_CMD, "ground command") else "phase refused"
-
-    def _cmd_resume(self, a):
-        return None if self.ctx.phases.request(Trigger.RESUME, "ground command") else "phase refused"
-
-    def _cmd_set_param(self, a):
-        why = self.ctx.params.set(a["name"], a["value"])
-        if why is None:
-            self.ctx.events.emit(Severity.ACTIVITY_HI, "PARAM_SET", f"{a['name']} = {a['value']}", param=a["name"],
-                                 value=str(a["value"]))
-        return why
-
-    def _cmd_arm(self, a):
-        if self.ctx.hal.station.attached():
-            return "attached to the station"
-        if a["device"] == "pyro":
-            return None if self.ctx.pyro.arm(True) else "refused"
-        self.ctx.hal.engine.arm(True)
-        return None
-
-    def _cmd_disarm(self, a):
-        if a["device"] == "pyro":
-            self.ctx.pyro.arm(False)
-        else:
-            self.ctx.hal.engine.arm(False)
-        return None
-
-    def _cmd_pyro_fire(self, a):
-        return None if self.ctx.pyro.fire(a["channel"], "command") else "refused"
-
-    def _cmd_dump_recorder(self, a):
-        n = self.recorder.dump(self.ctx.hal.link) if self.recorder else 0
-        self.ctx.events.emit(Severity.ACTIVITY_LO, "RECORDER_DUMPED", f"{n} records downlinked", records=n)
-        return None
-
-    def _cmd_state_vector(self, a):
-        self.nav.initialise(a["r_eci_m"], a["v_eci_mps"], a["q_body_eci"])
-        return None

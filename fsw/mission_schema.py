@@ -83,9 +83,16 @@ BEACON = Struct({
     "min_bars": _n("bars", 0, 5, "minimum Iridium signal to start a session", integer=True),
 })
 
+TELEMETRY = Struct({
+    "hk_period_quiet_s": _n("s", 0.1, 3600, "housekeeping period in ATTACHED, SEPARATED, COAST, LANDED and SAFE"),
+    "hk_period_dynamic_s": _n("s", 0.1, 3600, "housekeeping period in DEORBIT_PREP, DEORBIT_BURN, ENTRY, DROGUE and MAIN"),
+    "link_rate_bps": _n("bit/s", 1200, 10e6, "line rate of the space-ground link (8N1)"),
+    "budget_fraction": _n("-", 0.05, 1.0, "share of the line rate the downlink may use"),
+})
+
 PARAMS = Struct({
     "deorbit": DEORBIT, "gnc": GNC, "entry": ENTRY, "chutes": CHUTES,
-    "landing": LANDING, "beacon": BEACON,
+    "landing": LANDING, "beacon": BEACON, "telemetry": TELEMETRY,
 }, doc="flight parameter table (SET_PARAM names are dotted paths below this)")
 
 MISSION = Struct({

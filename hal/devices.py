@@ -7,7 +7,7 @@ The flight code must treat every value as untrusted (range checks live in fsw).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 #: Pyro channels, in the order of the board's outputs.
@@ -70,14 +70,6 @@ class SbdResult:
         return 0 <= self.mo_status <= 4
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
-    """A command as received over the station/ground link."""
-    name: str
-    args: dict[str, Any] = field(default_factory=dict)
-    source: str = "ground"
-
-
 class Imu(Protocol):
     def read(self) -> ImuSample: ...
 
@@ -124,9 +116,11 @@ class Iridium(Protocol):
 
 
 class Link(Protocol):
-    """Station/ground link: commands up, telemetry down."""
-    def poll(self) -> list[Command]: ...
-    def downlink(self, record: dict) -> None: ...
+    """Station/ground link: a byte stream of framed CCSDS packets (fsw.link)."""
+    def read(self) -> bytes:
+        """Uplink octets received since the last read (b"" if none)."""
+    def write(self, data: bytes) -> None:
+        """Queue downlink octets."""
 
 
 class Watchdog(Protocol):

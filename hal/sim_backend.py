@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import copy
 import math
-from collections import deque
 from dataclasses import dataclass, field
 
 from sim.earth import enu_axes
 from sim.faults import apply_scalar, apply_vector
-from hal.devices import (BaroSample, Command, EngineStatus, GpsFix, Hal, ImuSample,
+from hal.devices import (BaroSample, EngineStatus, GpsFix, Hal, ImuSample,
                          PowerStatus, SbdResult)
 
-#: Downlinked records the sim link keeps (newest), so long runs stay bounded in memory.
-DOWNLINK_KEEP = 4096
 #: Battery of the SIL power model: capacity (Wh) and average load (W).
 BATTERY_WH = 120.0
 LOAD_W = 12.0
@@ -178,29 +175,35 @@ class SimIridium:
 
 @dataclass
 class SimLink:
-    """Uplink of scheduled commands; downlink kept for the run outputs."""
+    """The station/ground link as a byte stream.
+
+    Uplink: framed TC packets scheduled by time (the simulated ground signs
+    them); ``link.uplink`` faults drop frames (dropout) or flip one octet in
+    each (corrupt: the CRC then rejects the frame). Downlink octets go to
+    ``sink`` (the SIL's simulated ground station), if any.
+    """
     world: object
-    schedule: list = field(default_factory=list)      # [(at_s, Command)], sorted
-    downlinked: deque = field(default_factory=lambda: deque(maxlen=DOWNLINK_KEEP))
+    schedule: list = field(default_factory=list)      # [(at_s, framed bytes)], sorted by time
+    sink: object = None                               # callable(bytes) or None
     _next: int = 0
 
-    def poll(self) -> list[Command]:
-        out = []
+    def read(self) -> bytes:
+        out = bytearray()
         t = self.world.t
         kinds = {f.spec["kind"] for f in self.world.faults.active(t, "link.uplink")}
         while self._next < len(self.schedule) and self.schedule[self._next][0] <= t + 1e-9:
-            cmd = self.schedule[self._next][1]
+            frame = bytearray(self.schedule[self._next][1])
             self._next += 1
             if "dropout" in kinds:
                 continue
             if "corrupt" in kinds:
-                # A corrupted frame: the receiver sees a mangled command name.
-                cmd = Command(cmd.name[::-1].lower() + "\x00", cmd.args, cmd.source)
-            out.append(cmd)
-        return out
+                frame[len(frame) // 2] ^= 0x5A
+            out += frame
+        return bytes(out)
 
-    def downlink(self, record: dict) -> None:
-        self.downlinked.append(record)
+    def write(self, data: bytes) -> None:
+        if self.sink is not None:
+            self.sink(data)
 
 
 class SimWatchdog:
@@ -233,9 +236,10 @@ class SimNv:
         self.w.nv[key] = copy.deepcopy(value)
 
 
-def build_sim_hal(world, commands: list[tuple[float, Command]]) -> Hal:
-    """Bind a HAL device set to a world; ``commands`` is the uplink schedule."""
-    sched = sorted(commands, key=lambda c: c[0])
+def build_sim_hal(world, uplink: list[tuple[float, bytes]], downlink_sink=None) -> Hal:
+    """Bind a HAL device set to a world; ``uplink`` is the schedule of framed TC
+    packets, ``downlink_sink`` receives the downlink octets."""
+    sched = sorted(uplink, key=lambda c: c[0])
     return Hal(
         imu=SimImu(world),
         baros=tuple(SimBaro(world, i) for i in range(len(world.baros))),
@@ -246,7 +250,7 @@ def build_sim_hal(world, commands: list[tuple[float, Command]]) -> Hal:
         rcs=SimRcs(world),
         pyro=SimPyro(world),
         iridium=SimIridium(world),
-        link=SimLink(world, sched),
+        link=SimLink(world, sched, downlink_sink),
         watchdog=SimWatchdog(world),
         power=SimPower(world),
         nv=SimNv(world),

@@ -4,7 +4,8 @@ Requirements
 1. Each 20 ms base tick: advance the world to t, set the flight clock to t, run
    one scheduler tick. Actuator commands act over the following interval.
 2. Outputs (ARCHITECTURE.md, "Run outputs"): summary.json, trajectory.csv (1 Hz,
-   10 Hz from entry interface to splashdown), events.jsonl, recorder.bin. Truth
+   10 Hz from entry interface to splashdown), events.jsonl, recorder.bin, and
+   downlink.bin (the telemetry packets as the ground receives them). Truth
    values come from the simulator, never from flight estimates.
 3. Same scenario and seed -> same summary, apart from the wall-time fields
    (``wall_time_s``, ``realtime_factor``, ``scheduler.max_task_ms``).
@@ -22,10 +23,10 @@ from pathlib import Path
 from fsw.app import BASE_RATE_HZ, FlightApp
 from fsw.clock import SimClock
 from fsw.phases import Phase
-from hal.devices import Command
 from hal.sim_backend import build_sim_hal
 from sim.earth import great_circle_km
 from sim.faults import TIME_TOL_S
+from sim.ground_station import SimGroundStation
 from sim.scenario import Scenario
 from sim.vehicle import vehicle_from_config
 from sim.world import World
@@ -59,6 +60,8 @@ class SilRun:
         self.sc = scenario
         self.seed = scenario.seed if seed is None else seed
         self.out = Path(out_dir) if out_dir is not None else None
+        if self.out is not None:
+            self.out.mkdir(parents=True, exist_ok=True)
         self.echo = echo or (lambda *a, **k: None)
         self.world = World(vehicle_from_config(scenario.vehicle), scenario.hardware, scenario.environment,
                            scenario.start, scenario.mission["station_orbit"], self.seed, scenario.faults)
@@ -67,12 +70,12 @@ class SilRun:
             w.attached = False
         n = w.noise.normal
         s = w.s
-        sv = Command("STATE_VECTOR", {
-            "r_eci_m": tuple(s[i] + SV_POS_ERR_M * n() for i in range(3)),
-            "v_eci_mps": tuple(s[3 + i] + SV_VEL_ERR_MPS * n() for i in range(3)),
-            "q_body_eci": tuple(s[6:10])}, "station")
-        cmds = [(0.0, sv)] + [(c["at_s"], Command(c["name"], c["args"])) for c in scenario.commands]
-        self.hal = build_sim_hal(w, cmds)
+        sv = {"r_eci_m": [s[i] + SV_POS_ERR_M * n() for i in range(3)],
+              "v_eci_mps": [s[3 + i] + SV_VEL_ERR_MPS * n() for i in range(3)],
+              "q_body_eci": list(s[6:10])}
+        cmds = [(0.0, "STATE_VECTOR", sv)] + [(c["at_s"], c["name"], c["args"]) for c in scenario.commands]
+        self.ground = SimGroundStation(None if self.out is None else self.out / "downlink.bin")
+        self.hal = build_sim_hal(w, self.ground.uplink(cmds), self.ground.receive)
         self.clock = SimClock()
         self.phases: list[dict] = []
         self.pyro_phase: dict[tuple, str] = {}
@@ -94,7 +97,7 @@ class SilRun:
     # ---- flight app -----------------------------------------------------------------
     def _boot(self, phase: Phase) -> FlightApp:
         rec = None if self.out is None else self.out / "recorder.bin"
-        app = FlightApp(self.hal, self.clock, self.sc.mission["params"], initial_phase=phase,
+        app = FlightApp(self.hal, self.clock, self.sc.mission["params"], self.ground.key, initial_phase=phase,
                         recorder_path=rec, event_sinks=[self._on_event], timer_ns=TASK_TIMER_NS)
         app.phases.on_change(self._on_phase)
         return app
@@ -241,6 +244,7 @@ class SilRun:
 
     def _close(self, summary: dict) -> None:
         self.app.shutdown()
+        self.ground.close()
         if self.out is None:
             return
         self._events_f.close()

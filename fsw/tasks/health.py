@@ -3,7 +3,8 @@
 Requirements
 1. Kicks the hardware watchdog once per second: a stalled scheduler stops the
    kicks and the watchdog resets the processor.
-2. Sends one housekeeping record per second over the link and into the recorder.
+2. Records one housekeeping record per second in the flight recorder (the HK
+   telemetry packets are the telemetry task's).
 3. Releases event-throttle reports (EventLog.flush).
 """
 from __future__ import annotations
@@ -26,5 +27,4 @@ class HealthTask:
             "accel_mps2": round(d.sensed_accel_mps2, 3), "att_error_deg": None if d.att_error_deg is None else round(d.att_error_deg, 2),
             "bus_v": round(pw.bus_v, 2), "soc": round(pw.battery_soc, 4), "overruns": self.stats().overruns,
         }
-        ctx.hal.link.downlink(hk)
         self.recorder.write(hk)

@@ -19,6 +19,7 @@ from sim.vehicle import vehicle_from_config
 from sim.world import World
 
 REPO = Path(__file__).resolve().parents[2]
+KEY = bytes(range(32))      # test key; the SIL generates one per run
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def rig():
     hal = build_sim_hal(world, [])
     clock = SimClock()
     events = []
-    app = FlightApp(hal, clock, sc.mission["params"], event_sinks=[events.append])
+    app = FlightApp(hal, clock, sc.mission["params"], KEY, event_sinks=[events.append])
     return world, hal, clock, app, events, sc
 
 
@@ -64,7 +65,7 @@ def test_pyro_fires_once_even_across_a_restart(rig):
     cmds = app.tasks["commands"]
     assert cmds.execute("PYRO_FIRE", {"channel": "float"})
     assert not cmds.execute("PYRO_FIRE", {"channel": "float"})
-    app2 = FlightApp(hal, clock, sc.mission["params"])                 # processor reset
+    app2 = FlightApp(hal, clock, sc.mission["params"], KEY)                 # processor reset
     assert app2.phases.phase is Phase.SEPARATED                        # restored from NV
     assert not app2.tasks["commands"].execute("PYRO_FIRE", {"channel": "float"})
     assert [c for _, c in world.pyro.log] == ["float"]
@@ -94,7 +95,7 @@ def test_set_param_checks_limits_and_survives_restart(rig):
     assert not cmds.execute("SET_PARAM", {"name": "beacon.nope", "value": 60})
     assert cmds.execute("SET_PARAM", {"name": "beacon.period_s", "value": 45})
     assert app.params["beacon.period_s"] == 45.0
-    app2 = FlightApp(hal, clock, sc.mission["params"])
+    app2 = FlightApp(hal, clock, sc.mission["params"], KEY)
     assert app2.params["beacon.period_s"] == 45.0
 
 

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from fsw.clock import SimClock
-from fsw.commands import DICTIONARY, validate_command
 from fsw.schema import ConfigError
-from hal.devices import Command
+from fsw.link import CommandAccepted, CommandReceiver, RejectReason
 from hal.sim_backend import build_sim_hal
+from sim.ground_station import SimGroundStation
 from sim.earth import enu_axes
 from sim.faults import APPLICABLE, FAULT_TARGETS, FaultSchedule, check_fault, family
 from sim.scenario import FAULT, load_scenario
@@ -67,7 +67,7 @@ def make(faults=(), start=LOW, commands=(), seed=SEED):
     if start is LOW:
         w.s[10:13] = list(LOW_RATES)
         w._truth = None
-    return w, build_sim_hal(w, list(commands))
+    return w, build_sim_hal(w, SimGroundStation(key=KEY).uplink(list(commands)))
 
 
 def tick(w: World, t: float, *more: World) -> None:
@@ -570,7 +570,13 @@ def iridium_dropout(target):
 
 
 # ---- link ------------------------------------------------------------------------------------
-UPLINK = [(0.2, Command("NOOP")), (0.6, Command("DEORBIT_GO", {"ignition_t_s": 5000.0}))]
+KEY = bytes(range(32))          # a test key; the SIL generates one per run
+UPLINK = [(0.2, "NOOP", {}), (0.6, "DEORBIT_GO", {"ignition_t_s": 5000.0})]
+
+
+def received(rx: CommandReceiver, data: bytes) -> list:
+    """Uplink octets through the flight's real receiver -> accepted names / rejection reasons."""
+    return [ev.name if isinstance(ev, CommandAccepted) else ev.reason_code for ev in rx.feed(data)]
 
 
 @effect("link", "dropout", ["link.uplink"])
@@ -579,10 +585,11 @@ def link_dropout(target):
     got = []
     for faults in ([{"target": target, "kind": "dropout", "duration_s": 0.4}], []):
         w, hal = make(faults, start=ORBIT, commands=UPLINK)
+        rx = CommandReceiver(KEY)
         polled = []
         for t in (0.1, 0.2, 0.3, 0.6, 1.0):
             tick(w, t)
-            polled.append([c.name for c in hal.link.poll()])
+            polled.append(received(rx, hal.link.read()))
         got.append(polled)
     assert got[1] == [[], ["NOOP"], [], ["DEORBIT_GO"], []]
     assert got[0] == [[], [], [], ["DEORBIT_GO"], []]
@@ -590,29 +597,29 @@ def link_dropout(target):
 
 @effect("link", "corrupt", ["link.uplink"])
 def link_corrupt(target):
-    """The command arrives mangled: the flight dictionary rejects it, the command task does not execute it."""
+    """A corrupted frame fails its CRC: rejected with an event and an ACK, never executed."""
     from fsw.app import FlightApp
     from fsw.phases import Phase
     for faults, ok in (([{"target": target, "kind": "corrupt", "duration_s": 0.4}], False), ([], True)):
         w, hal = make(faults, start=ORBIT, commands=UPLINK)
         clock = SimClock()
         events = []
-        app = FlightApp(hal, clock, SC.mission["params"], initial_phase=Phase.SEPARATED,
+        app = FlightApp(hal, clock, SC.mission["params"], KEY, initial_phase=Phase.SEPARATED,
                         event_sinks=[events.append])
+        cmds = app.tasks["commands"]
         tick(w, 0.2)
         clock.advance_to(0.2)
-        (cmd,) = hal.link.poll()
+        cmds.run(0.2)
+        names = [e.name for e in events if e.name.startswith("CMD_")]
         if ok:
-            assert cmd.name == "NOOP" and validate_command(cmd.name, cmd.args) == {}
-            assert app.tasks["commands"].execute(cmd.name, cmd.args) is True
+            assert names == ["CMD_ACCEPTED", "CMD_COMPLETED"] and cmds.accepted == 1
         else:
-            assert cmd.name != "NOOP" and cmd.name not in DICTIONARY
-            with pytest.raises(ConfigError):
-                validate_command(cmd.name, cmd.args)
-            assert app.tasks["commands"].execute(cmd.name, cmd.args) is False
-            assert [e.name for e in events if e.name.startswith("CMD_")] == ["CMD_REJECTED"]
+            assert names == ["CMD_REJECTED"] and cmds.accepted == 0 and cmds.link_rejects == 1
+            assert cmds.receiver.counts[RejectReason.BAD_FRAME.value] == 1
         tick(w, 0.6)
-        assert [c.name for c in hal.link.poll()] == ["DEORBIT_GO"], "intact after duration_s"
+        clock.advance_to(0.6)
+        cmds.run(0.6)
+        assert cmds.accepted == (2 if ok else 1), "intact after duration_s"
         app.shutdown()
 
 

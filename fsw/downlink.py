@@ -1,0 +1,86 @@
+"""Downlink: telemetry, events and command acknowledgements to the ground.
+
+Requirements
+1. Every packet is a CCSDS TM space packet (fsw.link), framed with the attached
+   sync marker and written to the HAL link byte stream.
+2. The link budget: at most ``telemetry.budget_fraction`` of the line rate
+   (``telemetry.link_rate_bps``, 8N1 = 10 bits per octet) is used, enforced by
+   a token bucket of one second's budget. Events and acknowledgements go first
+   (they may borrow up to one second ahead); housekeeping is sent only when the
+   bucket holds its size, otherwise it is dropped and counted - an event storm
+   can never starve the link, since the EventLog throttles storms upstream.
+3. Nothing here raises into the scheduler: an encoding error is counted.
+"""
+from __future__ import annotations
+
+from fsw.link import TelemetryEncoder
+
+#: Bits on the line per octet with 8N1 framing.
+BITS_PER_OCTET = 10
+
+
+class Downlink:
+    def __init__(self, hal, clock, params):
+        self.hal, self.clock, self.p = hal, clock, params.v
+        self.enc = TelemetryEncoder()
+        self._tokens = 0.0
+        self._t_last: float | None = None
+        self.sent_packets = 0
+        self.sent_octets = 0
+        self.dropped_hk = 0
+        self.errors = 0
+
+    def _budget_octets_per_s(self) -> float:
+        return self.p["telemetry.link_rate_bps"] / BITS_PER_OCTET * self.p["telemetry.budget_fraction"]
+
+    def _refill(self) -> float:
+        t = self.clock.now_s()
+        rate = self._budget_octets_per_s()
+        if self._t_last is None:
+            self._tokens = rate
+        else:
+            self._tokens = min(rate, self._tokens + rate * (t - self._t_last))
+        self._t_last = t
+        return rate
+
+    def _write(self, packet: bytes, priority: bool) -> bool:
+        rate = self._refill()
+        framed = self.enc.frame(packet)
+        n = len(framed)
+        if not priority and self._tokens < n:
+            self.dropped_hk += 1
+            return False
+        if priority and self._tokens - n < -rate:
+            self.dropped_hk += 1          # even priority traffic cannot exceed two seconds of budget
+            return False
+        self._tokens -= n
+        self.hal.link.write(framed)
+        self.sent_packets += 1
+        self.sent_octets += n
+        return True
+
+    def hk(self, values: dict) -> bool:
+        try:
+            return self._write(self.enc.hk(self.clock.now_s(), values), priority=False)
+        except ValueError:
+            self.errors += 1
+            return False
+
+    def event(self, event) -> None:
+        try:
+            self._write(self.enc.event(event.t_s, event), priority=True)
+        except ValueError:
+            self.errors += 1
+
+    def ack(self, command, counter, status: str, reason: str = "") -> None:
+        try:
+            self._write(self.enc.ack(self.clock.now_s(), command, counter, status, reason), priority=True)
+        except ValueError:
+            self.errors += 1
+
+    def recorder(self, record: dict) -> bool:
+        try:
+            return self._write(self.enc.recorder(self.clock.now_s(), record), priority=False)
+        except ValueError:
+            self.errors += 1
+            return False

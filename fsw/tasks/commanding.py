@@ -1,0 +1,147 @@
+"""Command dispatcher task (10 Hz): authenticated uplink to executed commands.
+
+Requirements
+1. Commands arrive as framed, HMAC-authenticated CCSDS TC packets on the link
+   byte stream (fsw.link.CommandReceiver); the anti-replay counter is persisted
+   in NV memory after every accepted command, so a replay is refused across a
+   processor reset too.
+2. Every received command is acknowledged by an event and an ACK packet:
+   accepted then completed, or rejected with the reason (bad frame, bad MAC,
+   replay, unknown name, bad argument, wrong phase, refused by the component).
+   A rejected command never executes.
+3. Each command is checked against the dictionary (fsw.commands) for its
+   arguments and the phases it may run in. Safety is enforced below this layer
+   too (PyroManager, HAL inhibits): no command can fire a pyro or the engine
+   while attached.
+"""
+from __future__ import annotations
+
+from fsw.commands import DICTIONARY, validate_command
+from fsw.events import Severity
+from fsw.link import CommandAccepted, CommandReceiver
+from fsw.phases import Phase, Trigger
+from fsw.schema import ConfigError
+
+#: NV key of the last accepted anti-replay counter.
+NV_COUNTER = "link.counter"
+
+
+class _RecorderSink:
+    """Adapter: the recorder dump sends each record down as a recorder packet."""
+
+    def __init__(self, downlink):
+        self._d = downlink
+
+    def downlink(self, item: dict) -> None:
+        self._d.recorder(item.get("record", item))
+
+
+class CommandTask:
+    name = "commands"
+
+    def __init__(self, ctx, deorbit, nav, recorder, downlink, link_key: bytes):
+        self.ctx, self.deorbit, self.nav, self.recorder, self.downlink = ctx, deorbit, nav, recorder, downlink
+        self.receiver = CommandReceiver(link_key, ctx.hal.nv.get(NV_COUNTER) or 0)
+        self.accepted = 0
+        self.rejected = 0
+        self.link_rejects = 0
+
+    def run(self, t_s: float) -> None:
+        data = self.ctx.hal.link.read()
+        if not data:
+            return
+        for ev in self.receiver.feed(data):
+            if isinstance(ev, CommandAccepted):
+                self.ctx.hal.nv.put(NV_COUNTER, self.receiver.last_counter)
+                self.execute(ev.name, ev.args, ev.counter)
+            else:
+                self.link_rejects += 1
+                self._reject(ev.command_id, f"{ev.reason_code.value}: {ev.detail}", ev.counter)
+
+    def _reject(self, name, why: str, counter: int | None = None) -> None:
+        """Count, report and acknowledge a refusal; ``name`` is a name, a command id or None."""
+        self.rejected += 1
+        label = str(name)[:40]
+        self.ctx.events.emit(Severity.WARNING_LO, "CMD_REJECTED", f"{label}: {why}", command=label, why=why)
+        known = isinstance(name, int) or name in DICTIONARY
+        self.downlink.ack(name if known else None, counter, "REJECTED", why)
+
+    def execute(self, name: str, args: dict | None, counter: int | None = None) -> bool:
+        """Validate and run one command; True when it completed."""
+        try:
+            a = validate_command(name, args)
+        except ConfigError as exc:
+            self._reject(name, str(exc), counter)
+            return False
+        ph = self.ctx.phases.phase
+        if ph not in DICTIONARY[name].phases:
+            self._reject(name, f"not allowed in {ph.value}", counter)
+            return False
+        self.accepted += 1
+        self.ctx.events.emit(Severity.ACTIVITY_LO, "CMD_ACCEPTED", name, command=name)
+        self.downlink.ack(name, counter, "ACCEPTED")
+        why = getattr(self, "_cmd_" + name.lower())(a)
+        if why:
+            self._reject(name, why, counter)
+            return False
+        self.ctx.events.emit(Severity.ACTIVITY_LO, "CMD_COMPLETED", name, command=name)
+        self.downlink.ack(name, counter, "COMPLETED")
+        return True
+
+    # ---- handlers: return None on success, else the reason ---------------------------
+    def _cmd_noop(self, a):
+        return None
+
+    def _cmd_release(self, a):
+        self.ctx.hal.station.release()
+        return None
+
+    def _cmd_deorbit_go(self, a):
+        return self.deorbit.deorbit_go(a["ignition_t_s"])
+
+    def _cmd_abort(self, a):
+        self.deorbit.abort(a["reason"])
+        return None
+
+    def _cmd_safe(self, a):
+        if self.ctx.phases.phase in (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN):
+            self.ctx.hal.engine.shutdown()
+            self.ctx.hal.engine.arm(False)
+        return None if self.ctx.phases.request(Trigger.SAFE_CMD, "ground command") else "phase refused"
+
+    def _cmd_resume(self, a):
+        return None if self.ctx.phases.request(Trigger.RESUME, "ground command") else "phase refused"
+
+    def _cmd_set_param(self, a):
+        why = self.ctx.params.set(a["name"], a["value"])
+        if why is None:
+            self.ctx.events.emit(Severity.ACTIVITY_HI, "PARAM_SET", f"{a['name']} = {a['value']}", param=a["name"],
+                                 value=str(a["value"]))
+        return why
+
+    def _cmd_arm(self, a):
+        if self.ctx.hal.station.attached():
+            return "attached to the station"
+        if a["device"] == "pyro":
+            return None if self.ctx.pyro.arm(True) else "refused"
+        self.ctx.hal.engine.arm(True)
+        return None
+
+    def _cmd_disarm(self, a):
+        if a["device"] == "pyro":
+            self.ctx.pyro.arm(False)
+        else:
+            self.ctx.hal.engine.arm(False)
+        return None
+
+    def _cmd_pyro_fire(self, a):
+        return None if self.ctx.pyro.fire(a["channel"], "command") else "refused"
+
+    def _cmd_dump_recorder(self, a):
+        n = self.recorder.dump(_RecorderSink(self.downlink)) if self.recorder else 0
+        self.ctx.events.emit(Severity.ACTIVITY_LO, "RECORDER_DUMPED", f"{n} records downlinked", records=n)
+        return None
+
+    def _cmd_state_vector(self, a):
+        self.nav.initialise(a["r_eci_m"], a["v_eci_mps"], a["q_body_eci"])
+        return None
