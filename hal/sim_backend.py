@@ -177,25 +177,34 @@ class SimIridium:
 class SimLink:
     """The station/ground link as a byte stream.
 
-    Uplink: framed TC packets scheduled by time (the simulated ground signs
-    them); ``link.uplink`` faults drop frames (dropout) or flip one octet in
-    each (corrupt: the CRC then rejects the frame). Downlink octets go to
-    ``sink`` (the SIL's simulated ground station), if any.
+    Uplink: framed TC packets from ``source(t_s)`` (the simulated ground station
+    signs them when due) and octets ``inject``-ed by a live ground console;
+    ``link.uplink`` faults drop frames (dropout) or flip one octet in each
+    (corrupt: the CRC then rejects the frame). Downlink octets go to ``sink``.
     """
     world: object
-    schedule: list = field(default_factory=list)      # [(at_s, framed bytes)], sorted by time
+    source: object = None                             # callable(t_s) -> list of framed packets
     sink: object = None                               # callable(bytes) or None
-    _next: int = 0
+    _live: bytearray = field(default_factory=bytearray)
+
+    def inject(self, data: bytes) -> None:
+        """Octets from a live ground console, delivered at the next read."""
+        self._live += data
 
     def read(self) -> bytes:
-        out = bytearray()
         t = self.world.t
+        frames = self.source(t) if self.source is not None else []
+        if self._live:
+            frames.append(bytes(self._live))
+            self._live.clear()
+        if not frames:
+            return b""
         kinds = {f.spec["kind"] for f in self.world.faults.active(t, "link.uplink")}
-        while self._next < len(self.schedule) and self.schedule[self._next][0] <= t + 1e-9:
-            frame = bytearray(self.schedule[self._next][1])
-            self._next += 1
+        out = bytearray()
+        for frame in frames:
             if "dropout" in kinds:
                 continue
+            frame = bytearray(frame)
             if "corrupt" in kinds:
                 frame[len(frame) // 2] ^= 0x5A
             out += frame
@@ -236,10 +245,10 @@ class SimNv:
         self.w.nv[key] = copy.deepcopy(value)
 
 
-def build_sim_hal(world, uplink: list[tuple[float, bytes]], downlink_sink=None) -> Hal:
-    """Bind a HAL device set to a world; ``uplink`` is the schedule of framed TC
-    packets, ``downlink_sink`` receives the downlink octets."""
-    sched = sorted(uplink, key=lambda c: c[0])
+def build_sim_hal(world, uplink_source=None, downlink_sink=None) -> Hal:
+    """Bind a HAL device set to a world; ``uplink_source(t_s)`` gives the framed TC
+    packets due (sim.ground_station.SimGroundStation.due), ``downlink_sink``
+    receives the downlink octets."""
     return Hal(
         imu=SimImu(world),
         baros=tuple(SimBaro(world, i) for i in range(len(world.baros))),
@@ -250,7 +259,7 @@ def build_sim_hal(world, uplink: list[tuple[float, bytes]], downlink_sink=None) 
         rcs=SimRcs(world),
         pyro=SimPyro(world),
         iridium=SimIridium(world),
-        link=SimLink(world, sched, downlink_sink),
+        link=SimLink(world, uplink_source, downlink_sink),
         watchdog=SimWatchdog(world),
         power=SimPower(world),
         nv=SimNv(world),

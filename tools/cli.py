@@ -20,12 +20,16 @@ from fsw.schema import ConfigError
 SUBCOMMANDS = {
     "sil": "tools.cmd_sil",
     "bench": "tools.cmd_bench",
+    "dict": "tools.cmd_dict",
+    "ground": "tools.cmd_ground",
 }
 
 #: One-line help per subcommand (kept here so ``elsrs --help`` imports nothing heavy).
 HELP = {
     "sil": "fly one software-in-the-loop mission",
     "bench": "speed and memory figures of the simulator and the SIL loop",
+    "dict": "command/telemetry/event dictionary as JSON, XTCE 1.2 or OpenC3 COSMOS definitions",
+    "ground": "ground console: live telemetry, events, authenticated commands",
 }
 
 

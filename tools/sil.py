@@ -23,6 +23,7 @@ from pathlib import Path
 from fsw.app import BASE_RATE_HZ, FlightApp
 from fsw.clock import SimClock
 from fsw.phases import Phase
+from fsw.tasks.commanding import NV_COUNTER
 from hal.sim_backend import build_sim_hal
 from sim.earth import great_circle_km
 from sim.faults import TIME_TOL_S
@@ -56,7 +57,7 @@ class SilRun:
     """One SIL flight of a scenario."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, out_dir: str | Path | None = None,
-                 echo=print):
+                 echo=print, link_key: bytes | None = None, live=None):
         self.sc = scenario
         self.seed = scenario.seed if seed is None else seed
         self.out = Path(out_dir) if out_dir is not None else None
@@ -74,8 +75,11 @@ class SilRun:
               "v_eci_mps": [s[3 + i] + SV_VEL_ERR_MPS * n() for i in range(3)],
               "q_body_eci": list(s[6:10])}
         cmds = [(0.0, "STATE_VECTOR", sv)] + [(c["at_s"], c["name"], c["args"]) for c in scenario.commands]
-        self.ground = SimGroundStation(None if self.out is None else self.out / "downlink.bin")
-        self.hal = build_sim_hal(w, self.ground.uplink(cmds), self.ground.receive)
+        self.ground = SimGroundStation(None if self.out is None else self.out / "downlink.bin", key=link_key,
+                                       commands=cmds, flight_counter=lambda: w.nv.get(NV_COUNTER) or 0)
+        self.live = live                  # optional tools.sil_live.LiveGround (elsrs sil --ground-listen)
+        sink = self.ground.receive if live is None else live.tee(self.ground.receive)
+        self.hal = build_sim_hal(w, self.ground.due, sink)
         self.clock = SimClock()
         self.phases: list[dict] = []
         self.pyro_phase: dict[tuple, str] = {}
@@ -150,6 +154,8 @@ class SilRun:
                         f.done = True
                         self._reset()
             self.app.tick()
+            if self.live is not None:
+                self.live.tick(t, self.hal.link)
             tr = w.truth()
             if ei_t is None and tr.alt_m <= ENTRY_INTERFACE_M:
                 ei_t = next_rec = t

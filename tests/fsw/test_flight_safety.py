@@ -27,7 +27,7 @@ def rig():
     sc = load_scenario(str(REPO / "config/scenarios/nominal.yaml"))
     world = World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, {"kind": "attached"},
                   sc.mission["station_orbit"], seed=1)
-    hal = build_sim_hal(world, [])
+    hal = build_sim_hal(world)
     clock = SimClock()
     events = []
     app = FlightApp(hal, clock, sc.mission["params"], KEY, event_sinks=[events.append])

@@ -67,7 +67,7 @@ def make(faults=(), start=LOW, commands=(), seed=SEED):
     if start is LOW:
         w.s[10:13] = list(LOW_RATES)
         w._truth = None
-    return w, build_sim_hal(w, SimGroundStation(key=KEY).uplink(list(commands)))
+    return w, build_sim_hal(w, SimGroundStation(key=KEY, commands=list(commands)).due)
 
 
 def tick(w: World, t: float, *more: World) -> None:
