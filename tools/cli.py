@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "sil": "tools.cmd_sil",
     "bench": "tools.cmd_bench",
     "dict": "tools.cmd_dict",
+    "decode": "tools.cmd_decode",
     "ground": "tools.cmd_ground",
 }
 
@@ -29,6 +30,7 @@ HELP = {
     "sil": "fly one software-in-the-loop mission",
     "bench": "speed and memory figures of the simulator and the SIL loop",
     "dict": "command/telemetry/event dictionary as JSON, XTCE 1.2 or OpenC3 COSMOS definitions",
+    "decode": "flight-recorder file or telemetry capture -> JSON lines",
     "ground": "ground console: live telemetry, events, authenticated commands",
 }
 
