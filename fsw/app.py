@@ -65,7 +65,8 @@ class FlightApp:
         self.params = ParamTable(params, PARAMS, hal.nv)
         self.data = FlightData()
         self.pyro = PyroManager(hal, self.phases, self.events)
-        self.recorder = Recorder(recorder_path)
+        self.recorder = Recorder(recorder_path, on_error=lambda msg: self.events.emit(
+            Severity.WARNING_HI, "RECORDER_IO_ERROR", msg[:200]))
         self.downlink = Downlink(hal, clock, self.params)
         self.events.subscribe(lambda e: self.recorder.write({"kind": "event", **e.to_json_dict()}))
         self.events.subscribe(self.downlink.event)

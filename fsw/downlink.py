@@ -10,6 +10,9 @@ Requirements
    bucket holds its size, otherwise it is dropped and counted - an event storm
    can never starve the link, since the EventLog throttles storms upstream.
 3. Nothing here raises into the scheduler: an encoding error is counted.
+4. A recorder dump (DUMP_RECORDER) goes down incrementally as recorder packets,
+   ``pump`` sending what the budget allows at each telemetry-task run, so a
+   dump never crowds out events and acknowledgements.
 """
 from __future__ import annotations
 
@@ -29,6 +32,10 @@ class Downlink:
         self.sent_octets = 0
         self.dropped_hk = 0
         self.errors = 0
+        self._dump = None           # iterator of (number, record) of a dump in progress
+        self._dump_pending = None   # a record that did not fit the budget yet
+        self._dump_done = None      # callback(count) at the end of a dump
+        self.dump_sent = 0
 
     def _budget_octets_per_s(self) -> float:
         return self.p["telemetry.link_rate_bps"] / BITS_PER_OCTET * self.p["telemetry.budget_fraction"]
@@ -43,12 +50,12 @@ class Downlink:
         self._t_last = t
         return rate
 
-    def _write(self, packet: bytes, priority: bool) -> bool:
+    def _write(self, packet: bytes, priority: bool, count_drop: bool = True) -> bool:
         rate = self._refill()
         framed = self.enc.frame(packet)
         n = len(framed)
         if not priority and self._tokens < n:
-            self.dropped_hk += 1
+            self.dropped_hk += count_drop
             return False
         if priority and self._tokens - n < -rate:
             self.dropped_hk += 1          # even priority traffic cannot exceed two seconds of budget
@@ -78,9 +85,34 @@ class Downlink:
         except ValueError:
             self.errors += 1
 
-    def recorder(self, record: dict) -> bool:
+    def recorder(self, record: dict, count_drop: bool = True) -> bool:
         try:
-            return self._write(self.enc.recorder(self.clock.now_s(), record), priority=False)
+            return self._write(self.enc.recorder(self.clock.now_s(), record), priority=False, count_drop=count_drop)
         except ValueError:
             self.errors += 1
             return False
+
+    def start_dump(self, records, on_done) -> bool:
+        """Begin downlinking ``records`` ((number, record) pairs); False if one is running."""
+        if self._dump is not None:
+            return False
+        self._dump, self._dump_pending, self._dump_done, self.dump_sent = iter(records), None, on_done, 0
+        return True
+
+    def pump(self) -> None:
+        """Send dump records while the budget allows (telemetry task, 10 Hz)."""
+        if self._dump is None:
+            return
+        while True:
+            item = self._dump_pending if self._dump_pending is not None else next(self._dump, None)
+            if item is None:
+                done, n = self._dump_done, self.dump_sent
+                self._dump = self._dump_pending = self._dump_done = None
+                done(n)
+                return
+            number, record = item
+            if not self.recorder({"n": number, "record": record}, count_drop=False):
+                self._dump_pending = item       # not lost: sent when the budget allows
+                return
+            self._dump_pending = None
+            self.dump_sent += 1

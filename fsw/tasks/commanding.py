@@ -26,16 +26,6 @@ from fsw.schema import ConfigError
 NV_COUNTER = "link.counter"
 
 
-class _RecorderSink:
-    """Adapter: the recorder dump sends each record down as a recorder packet."""
-
-    def __init__(self, downlink):
-        self._d = downlink
-
-    def downlink(self, item: dict) -> None:
-        self._d.recorder(item.get("record", item))
-
-
 class CommandTask:
     name = "commands"
 
@@ -138,8 +128,12 @@ class CommandTask:
         return None if self.ctx.pyro.fire(a["channel"], "command") else "refused"
 
     def _cmd_dump_recorder(self, a):
-        n = self.recorder.dump(_RecorderSink(self.downlink)) if self.recorder else 0
-        self.ctx.events.emit(Severity.ACTIVITY_LO, "RECORDER_DUMPED", f"{n} records downlinked", records=n)
+        events = self.ctx.events
+
+        def done(n: int) -> None:
+            events.emit(Severity.ACTIVITY_LO, "RECORDER_DUMPED", f"{n} records downlinked", records=n)
+        if not self.downlink.start_dump(self.recorder.iter_records(), done):
+            return "a dump is already in progress"
         return None
 
     def _cmd_state_vector(self, a):

@@ -28,6 +28,7 @@ class TelemetryTask:
     def run(self, t_s: float) -> None:
         app = self.app
         p = app.params.v
+        app.downlink.pump()
         if t_s < self._next_t_s - 1e-9:
             return
         period = p["telemetry.hk_period_dynamic_s"] if app.phases.phase in _DYNAMIC else p["telemetry.hk_period_quiet_s"]

@@ -105,3 +105,28 @@ def test_release_command_separates(rig):
     advance(world, clock, app, 1.0)
     assert not world.attached
     assert app.phases.phase is Phase.SEPARATED
+
+
+def test_dump_recorder_downlinks_every_record_within_the_link_budget(rig, tmp_path):
+    """DUMP_RECORDER sends the whole recorder down as recorder packets, spread over
+    several telemetry-task runs by the link budget, then reports RECORDER_DUMPED."""
+    from fsw.link import Deframer, PacketReceived, TelemetryDecoder
+    world, hal, clock, _, events, sc = rig
+    down = bytearray()
+    hal.link.sink = down.extend
+    app = FlightApp(hal, clock, sc.mission["params"], KEY, recorder_path=tmp_path / "rec.bin",
+                    event_sinks=[events.append])
+    for i in range(300):                  # ~60 kB of records: ~10 s at the 5.76 kB/s budget (mission.yaml)
+        app.recorder.write({"kind": "test", "i": i, "pad": "x" * 150})
+    app.recorder.sync()
+    written = app.recorder.records
+    assert app.tasks["commands"].execute("DUMP_RECORDER", {})
+    advance(world, clock, app, 30.0)
+    done = [e for e in events if e.name == "RECORDER_DUMPED"]
+    assert len(done) == 1 and done[0].data["records"] >= written
+    dec = TelemetryDecoder()
+    got = [dec.decode(ev.packet) for ev in Deframer().feed(bytes(down)) if isinstance(ev, PacketReceived)]
+    dumped = [p["data"]["record"] for p in got if p["kind"] == "recorder"]
+    assert [r["i"] for r in dumped if r.get("kind") == "test"] == list(range(300))
+    assert done[0].t_s > 5.0                                   # it took several seconds of budget
+    assert not any(e.name == "CMD_REJECTED" for e in events)
