@@ -1,4 +1,4 @@
-"""``elsrs dict``: the command / telemetry / event dictionary (tools/dictionary.py).
+"""``elsrs dict``: the command / telemetry / event dictionary (tools/dictionary/).
 
 ``elsrs dict --format json|xtce|cosmos [--out PATH]``
 

@@ -11,7 +11,8 @@ Modules
 - ``auth``: ``CommandSigner`` (ground) and ``CommandAuthenticator`` (flight), HMAC-SHA-256.
 - ``framing``: attached sync marker framing, ``Deframer`` state machine.
 - ``receiver``: ``CommandReceiver`` - uplink bytes to accepted/rejected commands.
-- ``telemetry``: HK channel table, event/ack packets, ``TelemetryEncoder``/``TelemetryDecoder``.
+- ``hk_channels``: the HK channel table (types, units, limits) and value converters.
+- ``telemetry``: packet layouts, ``TelemetryEncoder``/``TelemetryDecoder``.
 - ``bench``: throughput and link-efficiency figures.
 """
 from fsw.link.auth import AuthError, CommandAuthenticator, CommandSigner, build_tc, compute_mac
@@ -21,8 +22,8 @@ from fsw.link.ccsds import (APID_ACK, APID_BEACON, APID_COMMAND, APID_EVENT, API
 from fsw.link.framing import ASM, Deframer, FrameRejected, PacketReceived, frame
 from fsw.link.receiver import CommandAccepted, CommandReceiver, CommandRejected, RejectReason
 from fsw.link.tc import COMMAND_IDS, COMMAND_NAMES
-from fsw.link.telemetry import (HK_CHANNELS, AckStatus, Channel, DecodeError, Limits, TelemetryDecoder,
-                                TelemetryEncoder)
+from fsw.link.hk_channels import HK_CHANNELS, Channel, Limits
+from fsw.link.telemetry import AckStatus, DecodeError, TelemetryDecoder, TelemetryEncoder
 
 __all__ = [
     "AuthError", "CommandAuthenticator", "CommandSigner", "build_tc", "compute_mac",

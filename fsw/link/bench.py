@@ -20,7 +20,8 @@ import math
 import time
 
 from fsw.link.framing import ASM
-from fsw.link.telemetry import HK_PACKET_LEN, HK_USER_DATA_LEN, TelemetryDecoder, TelemetryEncoder
+from fsw.link.hk_channels import HK_USER_DATA_LEN
+from fsw.link.telemetry import HK_PACKET_LEN, TelemetryDecoder, TelemetryEncoder
 
 __all__ = ["SAMPLE_HK", "run_benchmark"]
 
