@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from fsw.link import APID_TABLE, ASM, Deframer, DecodeError, FrameRejected, PacketReceived, TelemetryDecoder
 from fsw.link import crc16, split_packets
 from fsw.link.ccsds import DEFAULT_MAX_PACKET_LEN, PRIMARY_HEADER_LEN
-from fsw.recorder import SYNC, STREAMS, Damaged, Found, list_segments, scan
+from fsw.recorder_format import SYNC, STREAMS, Damaged, Found, list_segments, scan
 
 KINDS = ("auto", "recorder", "packets", "framed")
 #: Octets examined by auto-detection.

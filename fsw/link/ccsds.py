@@ -46,7 +46,7 @@ from enum import IntEnum
 from construct import Computed, Int16ub, Int32ub, Rebuild, Struct, this
 
 # CRC-16/CCITT-FALSE, the flight recorder's (one implementation in the tree).
-from fsw.recorder import _crc16 as crc16
+from fsw.recorder_format import _crc16 as crc16
 
 __all__ = [
     "PacketType", "ApidDef", "APIDS", "APID_TABLE", "APID_HK", "APID_EVENT", "APID_ACK",
