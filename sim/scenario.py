@@ -13,7 +13,7 @@ Requirements
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fsw.commands import validate_command
@@ -21,6 +21,7 @@ from fsw.mission_schema import MISSION
 from fsw.phases import Phase
 from fsw.schema import Any_, Bool, ConfigError, ListOf, Num, OneOf, Str, Struct, Vec
 from fsw.yamlload import load_config, load_with_extends, merge
+from sim.dispersions import DISPERSIONS, check_dispersions
 from sim.faults import FAULT_KINDS, FAULT_TARGETS, check_fault
 from sim.hardware_schema import HARDWARE
 from sim.vehicle_schema import VEHICLE, check_vehicle
@@ -88,7 +89,7 @@ SCENARIO = Struct({
     "stop": STOP,
     "commands": ListOf(COMMAND, default=[]),
     "faults": ListOf(FAULT, default=[]),
-    "dispersions": Any_(default={}, doc="Monte Carlo dispersions"),
+    "dispersions": DISPERSIONS,
 })
 
 
@@ -105,6 +106,7 @@ class Scenario:
     vehicle: dict
     mission: dict
     hardware: dict
+    dispersions: dict = field(default_factory=lambda: DISPERSIONS.validate({}))   # Monte Carlo only
 
 
 def _overridden(source: str, base_file: Path, override, schema, key: str) -> dict:
@@ -150,5 +152,9 @@ def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str =
             check_fault(f)
         except ConfigError as exc:
             raise ConfigError(src, f"faults[{i}]" + (f".{exc.path}" if exc.path else ""), exc.problem) from None
+    try:
+        check_dispersions(sc["dispersions"], sc["start"], sc["environment"])
+    except ConfigError as exc:
+        raise exc.with_source(src) from None
     return Scenario(src, sc["seed"], sc["start"], sc["environment"], sc["stop"], sc["commands"],
-                    sc["faults"], vehicle, mission, hardware)
+                    sc["faults"], vehicle, mission, hardware, sc["dispersions"])

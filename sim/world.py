@@ -64,7 +64,18 @@ class Truth:
 
 
 def make_atmosphere(env: dict):
-    """f(alt_m) -> (density kg/m^3, speed of sound m/s) for the scenario environment."""
+    """f(alt_m) -> (density kg/m^3, speed of sound m/s) for the scenario environment.
+
+    Monte Carlo hook: ``env["density_factor"]``, if present and not None, is a
+    callable alt_m -> factor on the density (sim/dispersions.py, requirement 4)."""
+    factor = env.get("density_factor")
+    if factor is not None:
+        base = make_atmosphere({**env, "density_factor": None})
+
+        def dispersed(alt_m: float) -> tuple[float, float]:
+            rho, a = base(alt_m)
+            return rho * factor(alt_m), a
+        return dispersed
     if env["atmosphere"] == "us76":
         return density_sound_speed
     rho0, h = env["rho0_kg_m3"], env["scale_height_m"]

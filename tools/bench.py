@@ -8,6 +8,9 @@ Measures, on this machine:
 3. the nominal mission's realtime factor with the flight software in the loop
    at its flight rates (a real ``elsrs sil`` process);
 4. that process's peak resident memory (``getrusage`` of the child).
+5. Monte Carlo campaign throughput: runs per minute and aggregate realtime
+   factor of a small EDL campaign on local worker processes
+   (tools/montecarlo/bench.py).
 Figures vary a few percent run to run; the README quotes them.
 """
 from __future__ import annotations
@@ -73,7 +76,9 @@ def sil_process(scenario: Path = NOMINAL) -> dict:
 def run(as_json: bool = False, echo=print) -> dict:
     sim = simulator_alone()
     sil = sil_process()
-    out = {"simulator_alone_edl": sim, "sil_nominal": sil}
+    from tools.montecarlo.bench import campaign_throughput
+    mc = campaign_throughput()
+    out = {"simulator_alone_edl": sim, "sil_nominal": sil, "campaign_edl_mc": mc}
     if as_json:
         echo(json.dumps(out, indent=2))
         return out
@@ -84,4 +89,7 @@ def run(as_json: bool = False, echo=print) -> dict:
     echo(f"  nominal mission, flight software in the loop:    realtime factor {sil['realtime_factor']:,.0f} "
          f"({sil['sim_time_s']:.0f} s in {sil['wall_time_s']:.1f} s, result {sil['result']})")
     echo(f"  peak resident memory of that SIL run:            {sil['peak_rss_mb']:.0f} MB")
+    echo(f"  Monte Carlo campaign, EDL (edl_mc), FSW in loop: {mc['runs_per_min']:.1f} runs/min, aggregate realtime "
+         f"factor {mc['aggregate_rtf']:,.0f} ({mc['runs']} runs on {mc['workers']} workers in {mc['wall_s']:.1f} s; "
+         f"{mc['mean_run_cpu_s']:.2f} s CPU per run)")
     return out

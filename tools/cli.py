@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "dict": "tools.cmd_dict",
     "decode": "tools.cmd_decode",
     "ground": "tools.cmd_ground",
+    "montecarlo": "tools.cmd_montecarlo",
 }
 
 #: One-line help per subcommand (kept here so ``elsrs --help`` imports nothing heavy).
@@ -32,6 +33,7 @@ HELP = {
     "dict": "command/telemetry/event dictionary as JSON, XTCE 1.2 or OpenC3 COSMOS definitions",
     "decode": "flight-recorder file or telemetry capture -> JSON lines",
     "ground": "ground console: live telemetry, events, authenticated commands",
+    "montecarlo": "a dispersed Monte Carlo campaign of SIL flights, local processes or a Dask cluster",
 }
 
 
