@@ -15,14 +15,10 @@ Requirements
    Plain floats: one numpy 3-vector step costs ~10x more (ARCHITECTURE.md).
 5. Wind (sim/winds.py): the air moves with the Earth plus the wind, so the
    air-relative velocity is v - w x r - wind_eci, the wind's east/north taken at
-   the capsule's geodetic latitude and inertial longitude. The path is chosen
-   once at construction: without wind ``forces`` is the wind-free code itself
-   (no per-call cost); with wind it is ``_forces_wind``, which shifts the
-   velocity by the wind and calls the same code, so both paths share every force
-   model. Measured (timeit, deriv at 8 km): +1.1 us per call below the top of the
-   wind table (0.4 us of it a second geodetic conversion), +0.1 us above it, on a
-   3.3 us wind-free derivative. Invariant this relies on: ``forces`` reads the
-   state's velocity only through the air-relative velocity v - w x r.
+   the capsule's geodetic latitude and inertial longitude, from the one geodetic
+   conversion ``forces`` makes anyway. Without wind the cost is one ``None``
+   check; with wind +0.6 us per call below the top of the table (timeit), none
+   above it.
 """
 from __future__ import annotations
 
@@ -43,11 +39,9 @@ class Dynamics:
         wind: None, an ``environment.wind`` mapping or a sim.winds.WindProfile."""
         self.v = vehicle
         self.wind: WindProfile | None = make_wind(wind)
-        if self.wind is not None:
-            # Geodetic altitude >= |r| - a everywhere, so beyond this radius the capsule is
-            # above the table and the wind is zero: skip the wind look-up there.
-            self._wind_r2 = (WGS84_A_M + max(self.wind.top_m, 0.0)) ** 2
-            self.forces = self._forces_wind
+        # Geodetic altitude >= |r| - a everywhere, so beyond this radius the capsule is
+        # above the wind table and the wind is zero: no look-up there.
+        self._wind_r2 = (WGS84_A_M + max(self.wind.top_m, 0.0)) ** 2 if self.wind is not None else 0.0
         self.gravity = gravity
         self.atmosphere = atmosphere
         self.omega = omega_radps
@@ -73,12 +67,14 @@ class Dynamics:
         """
         x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
         veh = self.v
-        _, alt = geodetic_lat_alt(x, y, z)
+        lat, alt = geodetic_lat_alt(x, y, z)
         rho, a_sound = self.atmosphere(alt)
         w = self.omega
-        # Velocity relative to the air, ECI. The only use of v here: _forces_wind passes the
-        # wind in by shifting v (requirement 5).
+        # Velocity relative to the air, ECI: v - w x r - wind (requirement 5).
         ux, uy, uz = vx + w * y, vy - w * x, vz
+        if self.wind is not None and x * x + y * y + z * z <= self._wind_r2:
+            ex, ey, ez = self.wind.eci(x, y, lat, alt)
+            ux -= ex; uy -= ey; uz -= ez
         vrel = math.sqrt(ux * ux + uy * uy + uz * uz)
         q = 0.5 * rho * vrel * vrel
         mach = vrel / a_sound
@@ -132,17 +128,6 @@ class Dynamics:
         fy = r10 * bx + r11 * by + r12 * bz
         fz = r20 * bx + r21 * by + r22 * bz
         return fx, fy, fz, mx, my, mz, alt, rho, vrel, mach, q, bx, by, bz
-
-    def _forces_wind(self, t: float, s) -> tuple:
-        """``forces`` with a wind: the wind-free forces of the state whose velocity is
-        shifted by -wind_eci (forces uses the velocity only as v - w x r)."""
-        x, y, z = s[0], s[1], s[2]
-        if x * x + y * y + z * z <= self._wind_r2:
-            lat, alt = geodetic_lat_alt(x, y, z)
-            wx, wy, wz = self.wind.eci(x, y, lat, alt)
-            if wx or wy or wz:
-                s = (x, y, z, s[3] - wx, s[4] - wy, s[5] - wz, s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13])
-        return Dynamics.forces(self, t, s)
 
     def deriv(self, t: float, s) -> tuple:
         """ds/dt at (t, s)."""

@@ -242,7 +242,8 @@ class World:
     def _splashdown(self) -> None:
         tr = self.truth()
         self.splash = {"t_s": self.t, "lat_deg": tr.lat_deg, "lon_deg": tr.lon_deg,
-                       "speed_mps": tr.speed_mps}
+                       "speed_mps": tr.speed_mps,
+                       "vertical_speed_mps": -tr.speed_mps * math.sin(math.radians(tr.fpa_deg))}
         s = self.s
         self._float_ecef = earth.eci_to_ecef(s[0], s[1], s[2], self.omega * self.t)
         self.engine.shutdown(self.t)

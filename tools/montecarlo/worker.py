@@ -24,7 +24,7 @@ METRICS = ("splash_lat_deg", "splash_lon_deg", "miss_km", "peak_load_g", "peak_h
            "drogue_mach", "drogue_alt_m", "drogue_q_pa", "main_mach", "main_alt_m", "main_q_pa",
            "splash_speed_mps", "burn_dv_mps")
 #: Further summary values kept per run (after the required columns in runs.csv).
-EXTRA_METRICS = ("sim_time_s", "splash_t_s", "peak_q_pa", "drogue_trigger", "main_trigger", "resets")
+EXTRA_METRICS = ("splash_vertical_speed_mps", "sim_time_s", "splash_t_s", "peak_q_pa", "drogue_trigger", "main_trigger", "resets")
 
 
 def _get(d, key):
@@ -40,6 +40,7 @@ def metrics_from_summary(s: dict) -> dict:
         "drogue_mach": _get(dr, "mach"), "drogue_alt_m": _get(dr, "alt_m"), "drogue_q_pa": _get(dr, "q_pa"),
         "main_mach": _get(mn, "mach"), "main_alt_m": _get(mn, "alt_m"), "main_q_pa": _get(mn, "q_pa"),
         "splash_speed_mps": _get(sp, "speed_mps"), "burn_dv_mps": _get(b, "dv_achieved_mps"),
+        "splash_vertical_speed_mps": _get(sp, "vertical_speed_mps"),
         "sim_time_s": s.get("sim_time_s"), "splash_t_s": _get(sp, "t_s"), "peak_q_pa": _get(en, "peak_q_pa"),
         "drogue_trigger": _get(dr, "trigger"), "main_trigger": _get(mn, "trigger"), "resets": s.get("resets"),
     }
