@@ -205,7 +205,7 @@ class TelemetryDecoder:
                 try:
                     out.append(self.decode(ev.packet, check_crc=False))
                 except DecodeError:
-                    pass
+                    pass                # counted in self.errors by decode()
         return out
 
     def decode(self, packet: bytes, check_crc: bool = True) -> dict:
