@@ -169,7 +169,7 @@ class SilRun:
                 peak["heat"] = max(peak["heat"], tr.heat_flux_w_m2)
             if t >= next_rec - 1e-9:
                 self._record(tr)
-                dense = ei_t is not None and w.splash is None
+                dense = ei_t is not None          # ARCHITECTURE.md: >= 10 Hz from entry interface on
                 next_rec = (math.floor(t * 10 + 1e-6) + 1) / 10 if dense else math.floor(t + 1e-9) + 1.0
             k += 1
             if (w.splash is not None and t >= w.splash["t_s"] + after) or t >= stop_t:
