@@ -20,6 +20,8 @@ from fsw.link import TelemetryEncoder
 
 #: Bits on the line per octet with 8N1 framing.
 BITS_PER_OCTET = 10
+#: Largest framed packet, octets (4-octet marker + the codec's 4096-octet packet limit).
+MAX_FRAME_OCTETS = 4 + 4096
 
 
 class Downlink:
@@ -31,6 +33,7 @@ class Downlink:
         self.sent_packets = 0
         self.sent_octets = 0
         self.dropped_hk = 0
+        self.dropped_priority = 0
         self.errors = 0
         self._dump = None           # iterator of (number, record) of a dump in progress
         self._dump_pending = None   # a record that did not fit the budget yet
@@ -41,14 +44,17 @@ class Downlink:
         return self.p["telemetry.link_rate_bps"] / BITS_PER_OCTET * self.p["telemetry.budget_fraction"]
 
     def _refill(self) -> float:
+        """Top up the bucket; its capacity is one second of budget, and never less than
+        one largest frame (so a slow link still carries every packet kind)."""
         t = self.clock.now_s()
         rate = self._budget_octets_per_s()
+        cap = max(rate, MAX_FRAME_OCTETS)
         if self._t_last is None:
-            self._tokens = rate
+            self._tokens = cap
         else:
-            self._tokens = min(rate, self._tokens + rate * (t - self._t_last))
+            self._tokens = min(cap, self._tokens + rate * (t - self._t_last))
         self._t_last = t
-        return rate
+        return cap
 
     def _write(self, packet: bytes, priority: bool, count_drop: bool = True) -> bool:
         rate = self._refill()
@@ -58,7 +64,7 @@ class Downlink:
             self.dropped_hk += count_drop
             return False
         if priority and self._tokens - n < -rate:
-            self.dropped_hk += 1          # even priority traffic cannot exceed two seconds of budget
+            self.dropped_priority += 1    # even priority traffic cannot borrow more than one bucket
             return False
         self._tokens -= n
         self.hal.link.write(framed)
@@ -111,7 +117,13 @@ class Downlink:
                 done(n)
                 return
             number, record = item
-            if not self.recorder({"n": number, "record": record}, count_drop=False):
+            try:
+                packet = self.enc.recorder(self.clock.now_s(), {"n": number, "record": record})
+            except ValueError:
+                self.errors += 1                # too large or not encodable: skipped, counted
+                self._dump_pending = None
+                continue
+            if not self._write(packet, priority=False, count_drop=False):
                 self._dump_pending = item       # not lost: sent when the budget allows
                 return
             self._dump_pending = None

@@ -133,6 +133,14 @@ class SilRun:
 
     # ---- main loop ----------------------------------------------------------------------
     def run(self) -> dict:
+        """Fly the scenario; returns the summary (and writes the outputs)."""
+        try:
+            return self._run()
+        except BaseException:
+            self._close(None)           # files, recorder and the ground station closed either way
+            raise
+
+    def _run(self) -> dict:
         w, clock, sc = self.world, self.clock, self.sc
         stop_t = sc.stop["t_s"]
         after = sc.stop["after_landed_s"]
@@ -213,7 +221,7 @@ class SilRun:
                 reasons.append("splashdown not detected by the flight software")
         fires = [{"channel": ch, "t_s": _r(t, 3), "phase": self.pyro_phase.get((round(t, 6), ch), "unknown")}
                  for t, ch in w.pyro.log]
-        for ch in {f["channel"] for f in fires}:
+        for ch in sorted({f["channel"] for f in fires}):
             n = sum(1 for f in fires if f["channel"] == ch)
             if n > 1:
                 reasons.append(f"pyro {ch} fired {n} times")
@@ -252,13 +260,15 @@ class SilRun:
             "scheduler": {"overruns": st.overruns, "max_task_ms": _r(st.max_task_ms, 3)},
         }
 
-    def _close(self, summary: dict) -> None:
+    def _close(self, summary: dict | None) -> None:
         self.app.shutdown()
         self.ground.close()
         if self.out is None:
             return
         self._events_f.close()
         self._traj_f.close()
+        if summary is None:
+            return
         with open(self.out / "summary.json", "w") as f:
             json.dump(summary, f, indent=2)
             f.write("\n")

@@ -18,12 +18,17 @@ from __future__ import annotations
 
 from fsw.commands import DICTIONARY, validate_command
 from fsw.events import Severity
-from fsw.link import CommandAccepted, CommandReceiver
+from fsw.link import CommandAccepted, CommandReceiver, RejectReason
 from fsw.phases import Phase, Trigger
 from fsw.schema import ConfigError
 
 #: NV key of the last accepted anti-replay counter.
 NV_COUNTER = "link.counter"
+#: Rejections decided before the MAC is checked carry nothing trustworthy (anyone can
+#: send garbage): they are counted and reported as (throttled) events, never acknowledged,
+#: so junk on the uplink cannot spend the downlink on acknowledgements.
+_UNAUTHENTICATED = frozenset({RejectReason.BAD_FRAME, RejectReason.NOT_TC, RejectReason.WRONG_APID,
+                              RejectReason.BAD_MAC, RejectReason.MALFORMED})
 
 
 class CommandTask:
@@ -31,7 +36,15 @@ class CommandTask:
 
     def __init__(self, ctx, deorbit, nav, recorder, downlink, link_key: bytes):
         self.ctx, self.deorbit, self.nav, self.recorder, self.downlink = ctx, deorbit, nav, recorder, downlink
-        self.receiver = CommandReceiver(link_key, ctx.hal.nv.get(NV_COUNTER) or 0)
+        saved = ctx.hal.nv.get(NV_COUNTER)
+        try:
+            self.receiver = CommandReceiver(link_key, saved or 0)
+        except (TypeError, ValueError) as exc:
+            # A corrupt NV counter must not stop the flight software: commanding restarts
+            # from the highest counter representable, so nothing old can be replayed; the
+            # ground must re-key (FATAL event).
+            ctx.events.emit(Severity.FATAL, "LINK_COUNTER_CORRUPT", f"NV counter {saved!r}: {exc}")
+            self.receiver = CommandReceiver(link_key, 0xFFFFFFFF)
         self.accepted = 0
         self.rejected = 0
         self.link_rejects = 0
@@ -40,12 +53,21 @@ class CommandTask:
         data = self.ctx.hal.link.read()
         if not data:
             return
-        for ev in self.receiver.feed(data):
+        before = self.receiver.last_counter
+        events = self.receiver.feed(data)
+        if self.receiver.last_counter != before:
+            # Every counter the receiver spent (also on commands it then refused) is
+            # persisted before anything executes, so nothing is replayable after a reset.
+            self.ctx.hal.nv.put(NV_COUNTER, self.receiver.last_counter)
+        for ev in events:
             if isinstance(ev, CommandAccepted):
-                self.ctx.hal.nv.put(NV_COUNTER, self.receiver.last_counter)
                 self.execute(ev.name, ev.args, ev.counter)
-            else:
+            elif ev.reason_code in _UNAUTHENTICATED:
                 self.link_rejects += 1
+                self.rejected += 1
+                self.ctx.events.emit(Severity.WARNING_LO, "LINK_FRAME_REJECTED",
+                                     f"{ev.reason_code.value}: {ev.detail}", reason=ev.reason_code.value)
+            else:
                 self._reject(ev.command_id, f"{ev.reason_code.value}: {ev.detail}", ev.counter)
 
     def _reject(self, name, why: str, counter: int | None = None) -> None:
@@ -70,7 +92,10 @@ class CommandTask:
         self.accepted += 1
         self.ctx.events.emit(Severity.ACTIVITY_LO, "CMD_ACCEPTED", name, command=name)
         self.downlink.ack(name, counter, "ACCEPTED")
-        why = getattr(self, "_cmd_" + name.lower())(a)
+        try:
+            why = getattr(self, "_cmd_" + name.lower())(a)
+        except Exception as exc:  # noqa: BLE001 - a handler fault must not escape into the scheduler
+            why = f"internal error: {type(exc).__name__}: {exc}"
         if why:
             self._reject(name, why, counter)
             return False
@@ -137,5 +162,4 @@ class CommandTask:
         return None
 
     def _cmd_state_vector(self, a):
-        self.nav.initialise(a["r_eci_m"], a["v_eci_mps"], a["q_body_eci"])
-        return None
+        return self.nav.initialise(a["r_eci_m"], a["v_eci_mps"], a["q_body_eci"])

@@ -44,15 +44,27 @@ class NavTask:
         self._g = None
         self._tick = 0
 
-    def initialise(self, r, v, q) -> None:
-        """Set the state from an uplinked state vector (ECI, m, m/s, body->ECI quaternion)."""
+    def initialise(self, r, v, q) -> str | None:
+        """Set the state from an uplinked state vector (ECI, m, m/s, body->ECI quaternion).
+
+        Returns None when loaded, else why it was refused (the state is then untouched):
+        the radius must be 6.2e6..5e7 m, the speed below 12 km/s, |q| within 1e-3 of 1."""
         d = self.ctx.data
+        rn = math.sqrt(sum(c * c for c in r))
+        vn = math.sqrt(sum(c * c for c in v))
         n = math.sqrt(sum(c * c for c in q))
+        if not 6.2e6 <= rn <= 5.0e7:
+            return f"position radius {rn:.0f} m outside 6.2e6..5e7 m"
+        if not vn < 12000.0:
+            return f"speed {vn:.0f} m/s above 12000 m/s"
+        if not abs(n - 1.0) <= 1e-3:
+            return f"quaternion norm {n:.6f}, expected 1 within 1e-3"
         d.r_eci_m, d.v_eci_mps = tuple(r), tuple(v)
         d.q_body_eci = tuple(c / n for c in q)
         d.nav_valid = True
         self._g = gravity(d.r_eci_m)
         self.ctx.events.emit(Severity.ACTIVITY_HI, "NAV_INITIALISED", "state vector loaded")
+        return None
 
     def run(self, t_s: float) -> None:
         ctx, d, dt = self.ctx, self.ctx.data, self.dt

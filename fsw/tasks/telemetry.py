@@ -3,19 +3,27 @@
 Requirements
 1. Period by phase: ``telemetry.hk_period_dynamic_s`` in DEORBIT_PREP,
    DEORBIT_BURN, ENTRY, DROGUE and MAIN; ``telemetry.hk_period_quiet_s`` otherwise.
-2. Values come from the data bus and component counters, never from devices
-   directly (no extra device reads for telemetry); unknown values go down as NaN.
+2. Values come from the data bus and component counters; unknown values go
+   down as NaN.
+3. A value that does not fit its channel (a non-finite or out-of-range integer,
+   e.g. a bad satellite count or a counter overflow) is saturated to the field's
+   range (non-finite integers go down as 0) and counted in ``saturated``, so one
+   bad sensor value never costs the whole packet.
 """
 from __future__ import annotations
 
 import math
 
 from fsw.flightmath import air_relative_velocity, dot, norm
+from fsw.link import HK_CHANNELS
 from fsw.phases import Phase
 from fsw.pyro import CHANNELS, NV_FIRED
 
 _DYNAMIC = (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN, Phase.ENTRY, Phase.DROGUE, Phase.MAIN)
 _NAN = float("nan")
+#: Integer HK channels -> (min, max) of their field.
+_INT_RANGE = {c.name: (0, (1 << (8 * c.size)) - 1) for c in HK_CHANNELS
+              if not c.is_float and c.enum is None and c.bits is None}
 
 
 class TelemetryTask:
@@ -24,16 +32,32 @@ class TelemetryTask:
     def __init__(self, app):
         self.app = app
         self._next_t_s = 0.0
+        self.saturated = 0
 
     def run(self, t_s: float) -> None:
         app = self.app
         p = app.params.v
-        app.downlink.pump()
         if t_s < self._next_t_s - 1e-9:
+            app.downlink.pump()
             return
         period = p["telemetry.hk_period_dynamic_s"] if app.phases.phase in _DYNAMIC else p["telemetry.hk_period_quiet_s"]
         self._next_t_s = t_s + period
-        app.downlink.hk(self.values(t_s))
+        app.downlink.hk(self._fit(self.values(t_s)))
+        app.downlink.pump()             # a recorder dump uses what the budget leaves after HK
+
+    def _fit(self, values: dict) -> dict:
+        """Saturate integer channels into their fields (requirement 3)."""
+        for name, (lo, hi) in _INT_RANGE.items():
+            v = values.get(name)
+            if v is None:
+                continue
+            if isinstance(v, float) and not math.isfinite(v):
+                values[name] = 0
+                self.saturated += 1
+            elif not lo <= v <= hi:
+                values[name] = min(hi, max(lo, int(v)))
+                self.saturated += 1
+        return values
 
     def values(self, t_s: float) -> dict:
         """The HK channel values now."""

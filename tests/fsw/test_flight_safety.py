@@ -130,3 +130,64 @@ def test_dump_recorder_downlinks_every_record_within_the_link_budget(rig, tmp_pa
     assert [r["i"] for r in dumped if r.get("kind") == "test"] == list(range(300))
     assert done[0].t_s > 5.0                                   # it took several seconds of budget
     assert not any(e.name == "CMD_REJECTED" for e in events)
+
+
+def test_bad_state_vector_is_refused_and_nav_untouched(rig):
+    """A STATE_VECTOR that passes the dictionary but is physically impossible (zero
+    quaternion, radius inside the Earth) is refused with its reason; nav keeps its state."""
+    world, hal, clock, app, events, _ = rig
+    cmds = app.tasks["commands"]
+    good = {"r_eci_m": [6.78e6, 0.0, 0.0], "v_eci_mps": [0.0, 7660.0, 0.0], "q_body_eci": [1.0, 0.0, 0.0, 0.0]}
+    assert cmds.execute("STATE_VECTOR", good)
+    r0 = app.data.r_eci_m
+    for bad, why in (({**good, "q_body_eci": [0.0, 0.0, 0.0, 0.0]}, "quaternion norm"),
+                     ({**good, "r_eci_m": [1.0e6, 0.0, 0.0]}, "position radius")):
+        assert not cmds.execute("STATE_VECTOR", bad)
+        assert why in [e for e in events if e.name == "CMD_REJECTED"][-1].message
+        assert app.data.r_eci_m == r0 and app.data.nav_valid
+
+
+def test_uplink_junk_is_counted_not_acknowledged(rig):
+    """Frames that fail before authentication (here: random bytes and a bad CRC) are
+    counted and reported by events, but never acknowledged: junk cannot spend the downlink."""
+    import random
+    from fsw.link import Deframer, PacketReceived, TelemetryDecoder
+    world, hal, clock, app, events, _ = rig
+    down = bytearray()
+    hal.link.sink = down.extend
+    rnd = random.Random(5)
+    junk = bytes(rnd.randrange(256) for _ in range(4000)) + b"\x1a\xcf\xfc\x1d" + bytes(40)
+    hal.link.inject(junk)
+    advance(world, clock, app, 0.2)
+    cmds = app.tasks["commands"]
+    assert cmds.link_rejects >= 1 and cmds.accepted == 0
+    dec = TelemetryDecoder()
+    kinds = [dec.decode(ev.packet)["kind"] for ev in Deframer().feed(bytes(down)) if isinstance(ev, PacketReceived)]
+    assert "ack" not in kinds
+    assert any(e.name == "LINK_FRAME_REJECTED" for e in events)
+
+
+def test_dump_skips_a_record_too_large_for_a_packet(rig, tmp_path):
+    world, hal, clock, _, events, sc = rig
+    app = FlightApp(hal, clock, sc.mission["params"], KEY, recorder_path=tmp_path / "rec.bin",
+                    event_sinks=[events.append])
+    app.recorder.write({"kind": "test", "i": 0})
+    app.recorder.write({"kind": "test", "i": 1, "pad": "x" * 6000})   # > 4096-octet packet limit
+    app.recorder.write({"kind": "test", "i": 2})
+    app.recorder.sync()
+    assert app.tasks["commands"].execute("DUMP_RECORDER", {})
+    advance(world, clock, app, 3.0)
+    assert [e.name for e in events].count("RECORDER_DUMPED") == 1
+    assert app.downlink.errors >= 1
+    assert app.tasks["commands"].execute("DUMP_RECORDER", {})          # not stuck "in progress"
+
+
+def test_hk_survives_an_out_of_range_value(rig):
+    """One impossible value (a 300-satellite GPS fix) is saturated; the HK packet still goes."""
+    from hal.devices import GpsFix
+    world, hal, clock, app, events, _ = rig
+    app.data.gps_fix = GpsFix(0.0, True, 1.0, 2.0, 3.0, (7e6, 0.0, 0.0), (0.0, 0.0, 0.0), 300)
+    tm = app.tasks["telemetry"]
+    sent = app.downlink.sent_packets
+    tm.run(clock.now_s())
+    assert app.downlink.sent_packets == sent + 1 and tm.saturated >= 1 and app.downlink.errors == 0

@@ -597,7 +597,8 @@ def link_dropout(target):
 
 @effect("link", "corrupt", ["link.uplink"])
 def link_corrupt(target):
-    """A corrupted frame fails its CRC: rejected with an event and an ACK, never executed."""
+    """A corrupted frame fails its CRC: counted and reported by an event (no ACK: nothing in it
+    can be trusted), never executed."""
     from fsw.app import FlightApp
     from fsw.phases import Phase
     for faults, ok in (([{"target": target, "kind": "corrupt", "duration_s": 0.4}], False), ([], True)):
@@ -614,7 +615,8 @@ def link_corrupt(target):
         if ok:
             assert names == ["CMD_ACCEPTED", "CMD_COMPLETED"] and cmds.accepted == 1
         else:
-            assert names == ["CMD_REJECTED"] and cmds.accepted == 0 and cmds.link_rejects == 1
+            assert names == [] and cmds.accepted == 0 and cmds.link_rejects == 1
+            assert [e.name for e in events if e.name.startswith("LINK_")] == ["LINK_FRAME_REJECTED"]
             assert cmds.receiver.counts[RejectReason.BAD_FRAME.value] == 1
         tick(w, 0.6)
         clock.advance_to(0.6)

@@ -282,6 +282,8 @@ def test_console_keyboard_model_sends_and_confirms_hazardous_commands():
     m.keys("help pyro_fire\r", 3.0)
     assert m.message.startswith("PYRO_FIRE channel=<one of drogue, main")
     m.keys("SET_PARAM name=a value=1x\x7f\r", 4.0)                   # backspace edits
+    assert "hazardous" in m.message                                   # SET_PARAM confirms too
+    m.keys("\r", 4.5)
     assert s.commands[-1].args == {"name": "a", "value": 1}
     m.keys("\x1b[A", 5.0)                                             # history: last line back
     assert m.line == "SET_PARAM name=a value=1"
@@ -506,3 +508,16 @@ def test_cli_bad_usage_and_input_exit_2_with_one_line(tmp_path, key_file):
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert proc.stderr.endswith("\n") and proc.stderr.count("\n") == 1, proc.stderr
         assert fragment in proc.stderr and "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_forged_counter_in_hk_cannot_exhaust_the_counter():
+    """HK is not authenticated: a cmd_counter of 2**32-1 must not push the signer there."""
+    s = GroundSession(KEY)
+    enc = TelemetryEncoder()
+    s.feed(enc.frame(enc.hk(1.0, {"cmd_counter": 0xFFFFFFFF})), 1.0)
+    assert s.refused_syncs == 1
+    data = s.command("NOOP", {}, 2.0)
+    (ev,) = CommandReceiver(KEY, last_counter=0).feed(data)
+    assert isinstance(ev, CommandAccepted) and ev.counter == 1
+    s.feed(enc.frame(enc.hk(3.0, {"cmd_counter": 40})), 3.0)          # a plausible step is followed
+    assert s.command("NOOP", {}, 4.0) and s.commands[-1].counter == 41

@@ -106,5 +106,5 @@ def test_corrupted_uplink_command_is_rejected_not_executed(tmp_path):
             faults=[{"target": "link.uplink", "kind": "corrupt", "at_s": 250, "duration_s": 100}])
     assert [p["phase"] for p in s["phases"]] == ["SEPARATED"]
     events = (tmp_path / "out" / "events.jsonl").read_text()
-    assert '"CMD_REJECTED"' in events
+    assert '"LINK_FRAME_REJECTED"' in events        # CRC failure: counted and reported, not acknowledged
     assert '"DEORBIT_GO"' not in events

@@ -28,7 +28,7 @@ from tools.ground.view import render
 __all__ = ["ConsoleModel", "HAZARDOUS", "run_interactive", "command_help"]
 
 #: Commands that need a second Enter in the interactive console.
-HAZARDOUS = frozenset(("RELEASE", "DEORBIT_GO", "ARM", "PYRO_FIRE"))
+HAZARDOUS = frozenset(("RELEASE", "DEORBIT_GO", "ARM", "PYRO_FIRE", "STATE_VECTOR", "SET_PARAM"))
 
 
 def command_help(name: str | None = None) -> str:

@@ -68,6 +68,11 @@ STATUSES = (SENT, ACCEPTED, REJECTED, COMPLETED, TIMED_OUT)
 FINAL_STATUSES = frozenset((REJECTED, COMPLETED, TIMED_OUT))
 
 
+#: Largest forward step of the anti-replay counter the session takes from telemetry.
+MAX_SYNC_JUMP = 1 << 16
+#: Counters kept out of reach of telemetry-driven syncs (left for deliberate use).
+SYNC_RESERVE = 1 << 20
+
 class CommandError(ConfigError):
     """A command the dictionary refuses (nothing was sent). One line: ``command NAME: field: problem``."""
 
@@ -186,6 +191,7 @@ class GroundSession:
         self.packets_by_kind: dict[str, int] = {}
         self.bytes_out = 0
         self.commands_sent = 0
+        self.refused_syncs = 0                    # forged or implausible cmd_counter values ignored
         self.flight_counter: int | None = None   # HK cmd_counter: the flight's last accepted counter
         self._seq = 0
 
@@ -241,7 +247,14 @@ class GroundSession:
         if isinstance(fc, int) and not isinstance(fc, bool):
             self.flight_counter = fc
             if self.sync_counter and self._signer.counter < fc <= MAX_COUNTER:
-                self._signer.counter = fc
+                # HK is not authenticated: a forged cmd_counter must not exhaust the
+                # counter space. Follow the flight only by plausible steps, and never
+                # into the last SYNC_RESERVE counters.
+                jump = fc - self._signer.counter
+                if jump <= MAX_SYNC_JUMP and fc <= MAX_COUNTER - SYNC_RESERVE:
+                    self._signer.counter = fc
+                else:
+                    self.refused_syncs += 1
 
     def _log(self, ev: dict, t_s) -> None:
         entry = {"t_s": ev.get("t_s", t_s), "severity": str(ev.get("severity", "")), "name": str(ev.get("name", "")),
