@@ -1,6 +1,7 @@
 """Flight recorder: an append-only black box of events and housekeeping.
 
-This module is the writer: the ``Recorder`` (segments, retention, sync, dump).
+This module is the writer: the ``Recorder`` (segments, retention, sync); DUMP_RECORDER reads it back
+with ``iter_records`` (fsw.downlink.Downlink.start_dump).
 The record format, segment naming and the reader (``encode_record``, ``scan``,
 ``decode_records``, ``read_recorder``, ``list_segments``, ...) are in
 ``fsw.recorder_format`` and are re-exported here.
@@ -95,7 +96,7 @@ class Recorder:
 
     ``write(record)`` appends a record; ``run(t_s)`` is the 1 Hz recorder task;
     ``request_sync()`` marks a sync point for it; ``sync()``/``close()`` make
-    everything durable now; ``dump(link)`` downlinks the whole recorder.
+    everything durable now; ``iter_records()`` reads every intact record back.
     Counters: ``records`` (stored by this instance), ``dropped`` (asked for but
     not stored), ``io_errors``, ``segments_dropped`` (deleted by retention).
     ``path=None`` records nothing.
@@ -240,14 +241,6 @@ class Recorder:
         if self.path is None:
             return iter(())
         return read_recorder(self.path, lambda p, exc: self._fail(f"read {p}: {exc}"))
-
-    def dump(self, link) -> int:
-        """Downlink every recorded record as ``{"kind": "recorder", "n", "record"}``; returns the count."""
-        count = 0
-        for number, record in self.iter_records():
-            link.downlink({"kind": "recorder", "n": number, "record": record})
-            count += 1
-        return count
 
     def segments(self) -> dict[str, list[int]]:
         """Segment indices on disk per stream, as this recorder accounts them."""

@@ -3,8 +3,8 @@
 Requirements
 1. Period by phase: ``telemetry.hk_period_dynamic_s`` in DEORBIT_PREP,
    DEORBIT_BURN, ENTRY, DROGUE and MAIN; ``telemetry.hk_period_quiet_s`` otherwise.
-2. Values come from the data bus and component counters; unknown values go
-   down as NaN.
+2. Values come from the data bus, component counters and the status of the
+   power, arm and berthing devices; unknown values go down as NaN.
 3. A value that does not fit its channel (a non-finite or out-of-range integer,
    e.g. a bad satellite count or a counter overflow) is saturated to the field's
    range (non-finite integers go down as 0) and counted in ``saturated``, so one
