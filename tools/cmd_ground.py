@@ -19,26 +19,25 @@ ports: /dev/ttyUSB0, COM3, socket://HOST:PORT (TCP), rfc2217://HOST:PORT, loop:/
 key: --key-file PATH (raw octets or hex) or $ELSRS_KEY (hex); at least 16 octets."""
 
 
-def _positive(text: str) -> float:
+def _seconds(text: str, allow_zero: bool) -> float:
+    """A finite number of seconds, > 0 (or >= 0 with ``allow_zero``); else an argparse error."""
     import argparse
     try:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    if not (v >= 0 if allow_zero else v > 0) or v == float("inf"):       # NaN fails both comparisons
+        raise argparse.ArgumentTypeError(
+            f"expected a {'number of seconds >= 0' if allow_zero else 'positive number of seconds'}, got {text!r}")
     return v
+
+
+def _positive(text: str) -> float:
+    return _seconds(text, allow_zero=False)
 
 
 def _non_negative(text: str) -> float:
-    import argparse
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not v >= 0 or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
-    return v
+    return _seconds(text, allow_zero=True)
 
 
 def _baud(text: str) -> int:

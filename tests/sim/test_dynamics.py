@@ -19,28 +19,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fsw.yamlload import load_config
 from sim import earth
 from sim.actuators import EngineModel
 from sim.atmosphere import us76
 from sim.dynamics import Dynamics, quat_from_axes_x
-from sim.hardware_schema import HARDWARE
-from sim.vehicle import vehicle_from_config
-from sim.vehicle_schema import VEHICLE
 from sim.world import STEP_OMEGA_H, World
 
 REPO = Path(__file__).resolve().parents[2]
 R_START = (earth.WGS84_A_M + 1000.0, 0.0, 0.0)     # any point above the surface, ECI
-
-
-@pytest.fixture(scope="module")
-def vehicle():
-    return vehicle_from_config(load_config(REPO / "config/vehicle.yaml", VEHICLE))
-
-
-@pytest.fixture(scope="module")
-def hardware():
-    return load_config(REPO / "config/sil.yaml", HARDWARE)
 
 
 def vacuum(alt_m: float) -> tuple[float, float]:

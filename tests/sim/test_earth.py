@@ -17,19 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fsw.yamlload import load_config
 from sim import earth
 from sim.dynamics import Dynamics
-from sim.vehicle import vehicle_from_config
-from sim.vehicle_schema import VEHICLE
 
 REPO = Path(__file__).resolve().parents[2]
 MU = earth.GM_M3PS2
-
-
-@pytest.fixture(scope="module")
-def vehicle():
-    return vehicle_from_config(load_config(REPO / "config/vehicle.yaml", VEHICLE))
 
 
 def vacuum(alt_m: float) -> tuple[float, float]:

@@ -27,14 +27,11 @@ import numpy as np
 import pytest
 
 from fsw.pressure_alt import pressure_altitude_m
-from fsw.yamlload import load_config
 from hal.sim_backend import SimWater
 from sim.actuators import EngineModel, RcsModel
 from sim.atmosphere import us76
-from sim.hardware_schema import HARDWARE
 from sim.sensors import BaroModel, ImuModel, NoiseSource, WaterSwitchModel
-from sim.vehicle import MIN_INFLATION_S, vehicle_from_config
-from sim.vehicle_schema import VEHICLE
+from sim.vehicle import MIN_INFLATION_S
 from sim.world import World
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,13 +43,8 @@ ORBIT = {"alt_m": 410000.0, "inc_deg": 51.64, "raan_deg": 0.0, "arg_lat_deg": 0.
 
 
 @pytest.fixture(scope="module")
-def hw():
-    return load_config(REPO / "config/sil.yaml", HARDWARE)
-
-
-@pytest.fixture(scope="module")
-def vehicle():
-    return vehicle_from_config(load_config(REPO / "config/vehicle.yaml", VEHICLE))
+def hw(hardware):
+    return hardware
 
 
 def noise(seed: int) -> NoiseSource:

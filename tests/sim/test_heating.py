@@ -19,28 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from fsw.yamlload import load_config
 from sim.atmosphere import us76
-from sim.hardware_schema import HARDWARE
 from sim.scenario import load_scenario
 from sim.vehicle import vehicle_from_config
-from sim.vehicle_schema import VEHICLE
 from sim.world import World
 from tools.sil import SilRun
 
 REPO = Path(__file__).resolve().parents[2]
 EDL = REPO / "config" / "scenarios" / "edl.yaml"
 K_SG = 1.7415e-4      # REFERENCES.md, typed in independently of sim.world
-
-
-@pytest.fixture(scope="module")
-def vehicle():
-    return vehicle_from_config(load_config(REPO / "config/vehicle.yaml", VEHICLE))
-
-
-@pytest.fixture(scope="module")
-def hardware():
-    return load_config(REPO / "config/sil.yaml", HARDWARE)
 
 
 def world_at(vehicle, hardware, alt_m, speed_mps, wind=None, heading_deg=90.0, fpa_deg=-5.0):

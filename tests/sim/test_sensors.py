@@ -10,7 +10,6 @@ References (cited per test):
 """
 from __future__ import annotations
 
-import copy
 import math
 from pathlib import Path
 

@@ -48,16 +48,6 @@ V_ENTRY = 7500.0      # m/s
 H_ENTRY = 120e3       # m, entry interface (ARCHITECTURE.md)
 
 
-@pytest.fixture(scope="module")
-def vehicle():
-    return vehicle_from_config(load_config(REPO / "config/vehicle.yaml", VEHICLE))
-
-
-@pytest.fixture(scope="module")
-def hardware():
-    return load_config(REPO / "config/sil.yaml", HARDWARE)
-
-
 def plateau_cd(vehicle) -> tuple[float, float]:
     """(Mach where the hypersonic Cd plateau starts, plateau Cd) of the vehicle's table."""
     xs, ys = vehicle.cd_mach, vehicle.cd_value

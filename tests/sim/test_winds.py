@@ -19,29 +19,15 @@ from pathlib import Path
 import pytest
 
 from fsw.schema import ConfigError
-from fsw.yamlload import load_config
 from sim import earth
 from sim.atmosphere import us76
 from sim.dynamics import Dynamics
-from sim.hardware_schema import HARDWARE
 from sim.scenario import load_scenario
-from sim.vehicle import vehicle_from_config
-from sim.vehicle_schema import VEHICLE
 from sim.winds import DEFAULT_PROFILE, WIND, WindProfile, make_wind
 from sim.world import World, make_atmosphere
 
 REPO = Path(__file__).resolve().parents[2]
 NOMINAL = REPO / "config" / "scenarios" / "nominal.yaml"
-
-
-@pytest.fixture(scope="module")
-def vehicle():
-    return vehicle_from_config(load_config(REPO / "config/vehicle.yaml", VEHICLE))
-
-
-@pytest.fixture(scope="module")
-def hardware():
-    return load_config(REPO / "config/sil.yaml", HARDWARE)
 
 
 def const_wind(east: float, north: float = 0.0) -> dict:
