@@ -16,6 +16,17 @@ from fsw.phases import Phase
 
 NV_FIRED = "pyro.fired"
 CHANNELS = ("drogue", "main", "main_release", "float")
+#: Phases in which each channel may fire (autonomously, or by a ground PYRO_FIRE without
+#: the authenticated override). The SIL verdict judges every firing against this table.
+#: drogue: only in ENTRY (the drogue trigger moves the phase to DROGUE); main: ENTRY
+#: (drogue failed, main by backup) or DROGUE; main_release and float: only after
+#: splashdown (LANDED): a canopy released in the air is a lost capsule.
+ALLOWED_PHASES: dict[str, tuple[Phase, ...]] = {
+    "drogue": (Phase.ENTRY,),
+    "main": (Phase.ENTRY, Phase.DROGUE),
+    "main_release": (Phase.LANDED,),
+    "float": (Phase.LANDED,),
+}
 
 
 class PyroManager:
