@@ -49,8 +49,31 @@ class GpsFix:
 
 @dataclass(frozen=True, slots=True)
 class EngineStatus:
+    """Engine readback. ``armed``: the software arm relay (series isolation valve);
+    ``hw_armed``: the pyro/valve board's hardware arm (separation switch open and
+    separation timer run out); ``valve_open``: the oxidiser path is open (main valve
+    and isolation valve); the chamber pressure follows the actual thrust, Pa."""
     armed: bool
     chamber_pressure_pa: float
+    valve_open: bool = False
+    hw_armed: bool = False
+    t_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PyroStatus:
+    """Pyro board readback; per-channel tuples in PYRO_CHANNELS order.
+
+    ``hw_armed``: the board's hardware arm (separation switch open and separation
+    timer run out), which the flight software cannot set; ``armed``: its software
+    arm relay; ``continuity``: the initiator's bridgewire is intact (False once
+    fired, or for an open initiator); ``fired``: the fire-sense latch, a firing
+    pulse went out on that channel."""
+    t_s: float
+    hw_armed: bool
+    armed: bool
+    continuity: tuple[bool, bool, bool, bool] = (True, True, True, True)
+    fired: tuple[bool, ...] = (False, False, False, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,21 +116,36 @@ class StationPort(Protocol):
 
 
 class Engine(Protocol):
-    def arm(self, on: bool) -> None: ...
-    def ignite(self) -> bool: ...
+    """Hybrid motor behind the pyro/valve board: isolation valve (powered by the arm
+    relay through the hardware arm) in series with the main oxidiser valve."""
+    def arm(self, on: bool) -> None:
+        """Close or open the arm relay. ``arm(False)`` closes the isolation valve and
+        stops the oxidiser flow even when the main valve is stuck open (after a timed
+        shutdown still pending, at that shutdown's instant)."""
+    def ignite(self) -> bool:
+        """Open the main valve and fire the igniter; False when refused (no hardware
+        arm, not armed, or an ignition still active). Restartable after a shutdown
+        while propellant remains; thrust follows after the ignition delay."""
     def shutdown(self, delay_s: float = 0.0) -> None:
-        """Close the valve now, or after ``delay_s`` (s) by the valve driver's timer."""
+        """Close the main valve now, or after ``delay_s`` (s) by the valve driver's timer."""
     def status(self) -> EngineStatus: ...
 
 
 class Rcs(Protocol):
     def command(self, mask: int) -> None: ...
+    def latch(self, open: bool) -> None:
+        """Open or close the latch valve feeding every couple (a latching valve: open
+        at power-on, keeps its state across a processor reset). Closed, no couple
+        produces torque, whatever is commanded or stuck."""
 
 
 class Pyro(Protocol):
-    def arm(self, on: bool) -> None: ...
-    def fire(self, channel: str) -> bool: ...
+    def arm(self, on: bool) -> None:
+        """Close or open the software arm relay (a pulse also needs the hardware arm)."""
+    def fire(self, channel: str) -> bool:
+        """Send a firing pulse; False when the board refused (no hardware arm, relay open)."""
     def armed(self) -> bool: ...
+    def status(self) -> PyroStatus: ...
 
 
 class Iridium(Protocol):

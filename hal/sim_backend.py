@@ -4,7 +4,8 @@ Requirements
 1. Devices see the world at its current time only; the SIL executive advances the
    world and the flight clock together, so the flight code sees what a real
    flight computer would see at that instant.
-2. Station inhibits are applied by the world (hardware), not here.
+2. Station inhibits and the pyro/valve board's hardware arm are applied by the
+   world's device models (hardware), not here; this layer reads them back.
 3. Uplinked commands are delivered at their scheduled time, in schedule order.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from sim.earth import enu_axes
 from sim.faults import apply_scalar, apply_vector
 from hal.devices import (BaroSample, EngineStatus, GpsFix, Hal, ImuSample,
-                         PowerStatus, SbdResult)
+                         PowerStatus, PyroStatus, SbdResult)
 
 #: Battery of the SIL power model: capacity (Wh) and average load (W).
 BATTERY_WH = 120.0
@@ -114,18 +115,21 @@ class SimEngine:
         self.w = world
 
     def arm(self, on: bool) -> None:
-        self.w.engine.armed = bool(on) and not self.w.attached
+        w = self.w
+        w.engine.arm(bool(on), w.t, w.attached)
 
     def ignite(self) -> bool:
-        return self.w.engine.ignite(self.w.t, self.w.attached)
+        w = self.w
+        return w.engine.ignite(w.t, w.attached, w.hw_armed())
 
     def shutdown(self, delay_s: float = 0.0) -> None:
         w = self.w
         w.engine.shutdown(w.t, w.t + delay_s if delay_s > 0.0 else None)
 
     def status(self) -> EngineStatus:
-        e = self.w.engine
-        return EngineStatus(e.armed, e.chamber_pressure_pa())
+        w = self.w
+        e, hw = w.engine, w.hw_armed()
+        return EngineStatus(e.armed, e.chamber_pressure_pa(), e.valve_open(hw), hw, w.t)
 
 
 class SimRcs:
@@ -134,6 +138,9 @@ class SimRcs:
 
     def command(self, mask: int) -> None:
         self.w.rcs.command(0 if self.w.splash is not None else mask)
+
+    def latch(self, open: bool) -> None:
+        self.w.rcs.latch(open)
 
 
 class SimPyro:
@@ -148,6 +155,11 @@ class SimPyro:
 
     def fire(self, channel: str) -> bool:
         return self.w.fire_pyro(channel)
+
+    def status(self) -> PyroStatus:
+        w = self.w
+        p = w.pyro
+        return PyroStatus(w.t, w.hw_armed(), p.armed, p.continuity(), p.pulsed())
 
 
 class SimIridium:

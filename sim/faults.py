@@ -7,8 +7,10 @@ Requirements
 2. A fault is active from ``at_s`` (or entering ``at_phase`` plus ``delay_s``) for
    ``duration_s`` (default: to the end of the run).
 3. Sensor faults transform what the flight software reads (``SensorFaults``);
-   actuator faults change the device models; ``fsw reset`` restarts the flight
-   software (the SIL executive does it).
+   actuator faults change the device models (sim/actuators.py: an ``engine``
+   ``stuck_open`` main valve burns on after shutdown until the engine is disarmed;
+   a ``rcs.N`` ``stuck_open`` couple fires until the RCS latch valve closes);
+   ``fsw reset`` restarts the flight software (the SIL executive does it).
 """
 from __future__ import annotations
 
@@ -34,8 +36,8 @@ APPLICABLE = {
     "baro": ("bias", "scale", "stuck", "dropout", "noise", "saturate"),
     "gps": ("bias", "dropout", "noise"),
     "water": ("stuck_open", "stuck_closed", "transient"),
-    "engine": ("no_ignition", "underperform"),
-    "rcs": ("stuck_closed",),
+    "engine": ("no_ignition", "underperform", "stuck_open"),     # stuck_open: the main oxidiser valve
+    "rcs": ("stuck_closed", "stuck_open"),                        # per couple; stuck_open until the latch closes
     "pyro": ("no_fire",),
     "chute": ("no_inflate",),
     "iridium": ("dropout",),

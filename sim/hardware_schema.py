@@ -62,6 +62,16 @@ HARDWARE = Struct({
         "delay_s": _n("s", 0, 60, "the switch reads wet only after the capsule has been in the water this long "
                       "(immersion of the probes, wetting, debounce)"),
     }),
+    "pyro_board": Struct({
+        "sep_timer_s": _n("s", 10, 900, "hardware separation timer of the pyro/valve board: its hardware arm "
+                          "(without which no pyro fires and the motor's valves stay shut) is enabled only this long "
+                          "after the separation switch opens. It keeps a software fault at release from firing a "
+                          "chute mortar or lighting the motor at the station: at the 0.1 m/s separation push the "
+                          "capsule is ~1 m (under two diameters) from its berth after the 10 s minimum and 6 m after "
+                          "the 60 s default; the 900 s maximum must run out before the earliest planned ignition "
+                          "after release (mission deorbit.ignition_t_s, 1200 s after a release at t = 0)",
+                          default=60.0),
+    }, default={}),
     "iridium": Struct({
         "mean_bars": _n("bars", 0, 5, "mean signal strength with a clear antenna"),
         "session_success_prob": _n("-", 0, 1, "probability that an SBD session with signal completes"),

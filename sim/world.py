@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import earth
-from sim.actuators import EngineModel, IridiumModel, PyroBoard, RcsModel
+from sim.actuators import EngineModel, HardwareArm, IridiumModel, PyroBoard, RcsModel
 from sim.atmosphere import density_sound_speed
 from sim.dynamics import Dynamics, quat_from_axes_x
 from sim.faults import FaultSchedule
@@ -105,7 +105,10 @@ class World:
         prop = 0.0 if start["kind"] == "entry_interface" else vehicle.deorbit_propellant_kg
         self.engine = EngineModel(vehicle, prop)
         self.rcs = RcsModel(vehicle, vehicle.rcs_propellant_kg)
-        self.pyro = PyroBoard()
+        # Pyro/valve board: its hardware arm needs the separation switch open plus its
+        # separation timer; a capsule that starts released was released long ago.
+        released_t_s = None if self.attached else -math.inf
+        self.pyro = PyroBoard(HardwareArm(hardware["pyro_board"]["sep_timer_s"], released_t_s))
         self.imu = ImuModel(hardware["imu"], self.noise)
         bcfg = hardware["baro"]
         self.baros = [BaroModel(bcfg, self.noise, b) for b in bcfg["bias_pa"]]
@@ -308,15 +311,25 @@ class World:
         eng = self.engine
         eng.no_ignition = False
         eng.thrust_scale = 1.0
+        stuck = False
         for f in fs.active(t, "engine"):
-            if f.spec["kind"] == "no_ignition":
+            kind = f.spec["kind"]
+            if kind == "no_ignition":
                 eng.no_ignition = True
+            elif kind == "stuck_open":
+                stuck = True
             else:
                 eng.thrust_scale = f.spec["value"]
-        mask = 0
+        eng.set_stuck_open(stuck, t)
+        closed = opened = 0
         for f in fs.active(t, "rcs."):
-            mask |= 1 << int(f.spec["target"].split(".")[1])
-        self.rcs.failed_off = mask
+            bit = 1 << int(f.spec["target"].split(".")[1])
+            if f.spec["kind"] == "stuck_open":
+                opened |= bit
+            else:
+                closed |= bit
+        self.rcs.failed_off = closed
+        self.rcs.set_stuck_open(opened)
         self.pyro.no_fire = {f.spec["target"].split(".")[1] for f in fs.active(t, "pyro.")}
         self.dyn.drogue_cd_scale = 0.0 if any(fs.active(t, "chute.drogue")) else 1.0
         self.dyn.main_cd_scale = 0.0 if any(fs.active(t, "chute.main")) else 1.0
@@ -325,8 +338,8 @@ class World:
         """Firing pulse on a pyro channel and its physical effect."""
         if not self.pyro.fire(self.t, channel, self.attached):
             return False
-        if channel in self.pyro.no_fire:
-            return True
+        if not self.pyro.fired(channel):
+            return True                    # a dud: the pulse went out, nothing happened
         d = self.dyn
         if channel == "drogue" and d.drogue_deploy_t_s is None and d.main_deploy_t_s is None:
             d.drogue_deploy_t_s = self.t
@@ -345,8 +358,24 @@ class World:
         """The berthing latch opens: the capsule drifts away with the separation push."""
         if self.attached:
             self.attached = False
+            self.pyro.hw_arm.release_t_s = self.t      # the board's separation timer starts
             s = self.s
             rn = math.sqrt(s[0] ** 2 + s[1] ** 2 + s[2] ** 2)
             for i in range(3):
                 s[3 + i] += SEPARATION_DV_MPS * s[i] / rn
             self._truth = None
+
+    def hw_armed(self) -> bool:
+        """The pyro/valve board's hardware arm now (separation switch open and timer run out)."""
+        return self.pyro.hw_arm.enabled(self.t, self.attached)
+
+    def processor_reset_outputs(self) -> None:
+        """The boards' hardware defaults when the flight computer goes down: engine main
+        valve closed now (a pending timed cutoff is moot), engine arm relay open (the
+        isolation valve closes too), RCS command 0, pyro software arm relay open. The
+        RCS latch valve keeps its state; the hardware arm and its timer are the board's."""
+        t, e = self.t, self.engine
+        e.shutdown(t, why="processor reset: valve closed")
+        e.arm(False, t)
+        self.rcs.command(0)
+        self.pyro.armed = False

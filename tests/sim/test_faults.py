@@ -458,7 +458,96 @@ def engine_underperform(target):
     assert wf.burn_dv_mps == pytest.approx(0.6 * wc.burn_dv_mps, rel=0.01)
 
 
+@effect("engine", "stuck_open", ["engine"])
+def engine_stuck_open(target):
+    """The main valve does not close on shutdown: the motor thrusts on (the IMU senses it,
+    the chamber pressure and the valve read it back) until disarming closes the
+    isolation valve -- the flight software's response."""
+    runs = []
+    for faults in ([{"target": target, "kind": "stuck_open"}], []):
+        w, hal = make(faults, start=ORBIT)
+        tick(w, 0.1)
+        hal.engine.arm(True)
+        assert hal.engine.ignite() is True
+        tick(w, 1.0)
+        dv_on = w.burn_dv_mps
+        hal.engine.shutdown()
+        tick(w, 2.0)
+        shut = (hal.engine.status(), hal.imu.read().accel_mps2[0], w.burn_dv_mps - dv_on,
+                w.engine.thrust_n() / w.s[13])
+        hal.engine.arm(False)
+        dv_disarm = w.burn_dv_mps
+        tick(w, 3.0)
+        disarmed = (hal.engine.status(), hal.imu.read().accel_mps2[0], w.burn_dv_mps - dv_disarm)
+        runs.append((w, shut, disarmed))
+    (wf, (sf, af, dvf, a_thrust), (df, adf, ddvf)), (wc, (sc, ac, dvc, _), _) = runs
+    assert sc.chamber_pressure_pa == 0.0 and not sc.valve_open and abs(ac) < 0.05 and dvc == 0.0
+    assert sf.chamber_pressure_pa > 1e6 and sf.valve_open and sf.armed, "still burning after shutdown"
+    assert af > 2.0, "the flight code's accelerometer senses the thrust"
+    assert a_thrust > 5.0 and dvf == pytest.approx(a_thrust * 1.0, rel=0.01), "a second of full thrust"
+    assert df.chamber_pressure_pa == 0.0 and not df.valve_open and not df.armed
+    assert abs(adf) < 0.05 and ddvf == 0.0, "disarmed: the isolation valve stopped the flow"
+    assert [e for _, e, _ in wf.engine.log] == ["ignition", "onset", "stuck", "shutdown"]
+    assert wf.engine.log[-1][0] == pytest.approx(2.0) and "isolation valve" in wf.engine.log[-1][2]
+
+
+def test_engine_stuck_open_burns_to_depletion_without_a_disarm():
+    """Left armed, a stuck-open motor burns all its propellant (about 21 s at 250 N)."""
+    w, hal = make([{"target": "engine", "kind": "stuck_open"}], start=ORBIT)
+    tick(w, 0.1)
+    hal.engine.arm(True)
+    hal.engine.ignite()
+    tick(w, 2.0)
+    hal.engine.shutdown()
+    tick(w, 30.0)
+    v = w.vehicle
+    assert w.engine.propellant_kg == 0.0 and hal.engine.status().chamber_pressure_pa == 0.0
+    assert w.engine.log[-1][1:] == ("shutdown", "propellant depleted")
+    m0 = v.initial_mass_kg
+    rocket = v.isp_s * 9.80665 * math.log(m0 / (m0 - v.deorbit_propellant_kg))
+    assert w.burn_dv_mps == pytest.approx(rocket, rel=1e-3) and w.burn_dv_mps > 120.0
+
+
 # ---- RCS -----------------------------------------------------------------------------------
+@effect("rcs", "stuck_open", [f"rcs.{i}" for i in range(6)])
+def rcs_stuck_open(target):
+    """With nothing commanded, that couple spins the capsule up about its axis and uses gas,
+    until the latch valve closes: then no couple acts, not even a commanded one; reopened,
+    the stuck couple fires again."""
+    n = int(target.split(".")[1])
+    ax, sign = n // 2, (1.0 if n % 2 == 0 else -1.0)
+    other = (n + 2) % 6
+    runs = []
+    for faults in ([{"target": target, "kind": "stuck_open"}], []):
+        w, hal = make(faults, start=ORBIT)
+        tick(w, 0.0)
+        hal.rcs.command(0)
+        rates, gas = [], []
+        for action, t in ((lambda: None, 1.0), (lambda: (hal.rcs.latch(False), hal.rcs.command(1 << other)), 2.0),
+                          (lambda: (hal.rcs.command(0), hal.rcs.latch(True)), 3.0)):
+            action()
+            w0, g0 = hal.imu.read().gyro_radps, w.rcs.propellant_kg
+            tick(w, t)
+            rates.append([a - b for a, b in zip(hal.imu.read().gyro_radps, w0)])
+            gas.append(g0 - w.rcs.propellant_kg)
+        runs.append((rates, gas))
+    (rf, gf), (rc, gc) = runs
+    one_s = 2 * wc_gas_rate()
+    assert gc == [0.0, 0.0, 0.0], "clean: nothing commanded, nothing used"
+    assert gf[0] == pytest.approx(one_s, rel=1e-6) and gf[2] == pytest.approx(one_s, rel=1e-6)
+    assert gf[1] == 0.0, "latch closed: no gas, even for the commanded couple"
+    for k in (0, 2):
+        assert sign * (rf[k][ax] - rc[k][ax]) > 0.05, "the stuck couple spins the capsule up"
+    assert all(abs(rf[1][i] - rc[1][i]) < 0.005 for i in range(3)), "latch closed: no torque at all"
+    assert all(abs(c) < 0.02 for c in rc[1]), "clean, latch closed: the commanded couple does nothing"
+
+
+def wc_gas_rate() -> float:
+    """Gas flow of one open couple (two thrusters), kg/s."""
+    v = vehicle_from_config(SC.vehicle)
+    return v.rcs_thruster_force_n / (v.rcs_isp_s * 9.80665)
+
+
 @effect("rcs", "stuck_closed", [f"rcs.{i}" for i in range(6)])
 def rcs_stuck_closed(target):
     """That couple's torque is absent; another couple on another axis still works."""
