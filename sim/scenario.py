@@ -8,16 +8,20 @@ Requirements
 3. Every command name and its arguments are checked against the flight command
    dictionary; every fault target and kind against the fault tables. Unknown
    names are input errors, never ignored.
-4. All errors are ``ConfigError``: one line naming the file, the field and what
+4. A fault that starts (``at_s``) at or after ``stop.t_s``, and a SET_PARAM whose
+   name or value the flight parameter table would refuse, are input errors.
+5. All errors are ``ConfigError``: one line naming the file, the field and what
    was expected.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fsw.commands import validate_command
-from fsw.mission_schema import MISSION
+from fsw.mission_schema import MISSION, PARAMS
+from fsw.params import flatten
 from fsw.phases import Phase
 from fsw.schema import Any_, Bool, ConfigError, ListOf, Num, OneOf, Str, Struct, Vec
 from fsw.yamlload import load_config, load_with_extends, merge
@@ -126,6 +130,20 @@ def _overridden(source: str, base_file: Path, override, schema, key: str) -> dic
         raise exc.with_source(culprit) from None
 
 
+def _check_set_param(src: str, where: str, args: dict, params: dict) -> None:
+    """A scenario SET_PARAM must be one the flight app accepts (fsw.params.ParamTable.set)."""
+    names = flatten(params)
+    name = args["name"]
+    if name not in names:
+        close = difflib.get_close_matches(name, list(names), n=1) if isinstance(name, str) else []
+        hint = f"; did you mean {close[0]!r}?" if close else " (mission.yaml params, e.g. beacon.period_s)"
+        raise ConfigError(src, f"{where}.name", f"expected a flight parameter name, got {name!r}{hint}")
+    try:
+        PARAMS.lookup(name).validate(args["value"], name)
+    except ConfigError as exc:
+        raise ConfigError(src, f"{where}.value", f"{name}: {exc.problem}") from None
+
+
 def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str = "sil.yaml") -> Scenario:
     """Load and validate a scenario file; raises ConfigError."""
     raw = load_with_extends(path)
@@ -147,11 +165,16 @@ def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str =
         except ConfigError as exc:
             field = "name" if exc.path == "name" else exc.path
             raise ConfigError(src, f"commands[{i}].{field}", exc.problem) from None
+        if c["name"] == "SET_PARAM":
+            _check_set_param(src, f"commands[{i}].args", c["args"], mission["params"])
     for i, f in enumerate(sc["faults"]):
         try:
             check_fault(f)
         except ConfigError as exc:
             raise ConfigError(src, f"faults[{i}]" + (f".{exc.path}" if exc.path else ""), exc.problem) from None
+        if f["at_s"] is not None and f["at_s"] >= sc["stop"]["t_s"]:
+            raise ConfigError(src, f"faults[{i}].at_s", f"expected a start time before stop.t_s "
+                              f"({sc['stop']['t_s']:g} s, when the run ends), got {f['at_s']:g}")
     try:
         check_dispersions(sc["dispersions"], sc["start"], sc["environment"])
     except ConfigError as exc:

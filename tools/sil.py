@@ -6,7 +6,10 @@ Requirements
 2. Outputs (ARCHITECTURE.md, "Run outputs"): summary.json, trajectory.csv (1 Hz,
    10 Hz from entry interface to splashdown), events.jsonl, recorder.bin, and
    downlink.bin (the telemetry packets as the ground receives them). Truth
-   values come from the simulator, never from flight estimates.
+   values come from the simulator, never from flight estimates. The files
+   (clearing, periodic flush, atomic summary) are ``tools.run_outputs``.
+2a. A stop request (``stop_signal``, set by elsrs sil's SIGINT/SIGTERM handler)
+   ends the run at the end of the tick in progress, with an ``interrupted`` summary.
 3. Same scenario and seed -> same summary, apart from the wall-time fields
    (``wall_time_s``, ``realtime_factor``, ``scheduler.max_task_ms``).
 4. A ``fsw reset`` fault restarts the flight app; NV memory (phase, pyro flags,
@@ -14,8 +17,6 @@ Requirements
 """
 from __future__ import annotations
 
-import csv
-import json
 import math
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ from sim.ground_station import SimGroundStation
 from sim.scenario import Scenario
 from sim.vehicle import vehicle_from_config
 from sim.world import World
+from tools.run_outputs import RunOutputs, mark_interrupted
 
 SCHEMA_VERSION = 1
 TICK_S = 1.0 / BASE_RATE_HZ
@@ -63,8 +65,11 @@ class SilRun:
         self.sc = scenario
         self.seed = scenario.seed if seed is None else seed
         self.out = Path(out_dir) if out_dir is not None else None
-        if self.out is not None:
-            self.out.mkdir(parents=True, exist_ok=True)
+        # Checked and cleared of the previous run's outputs before anything is written there.
+        self.outputs = RunOutputs(self.out, TRAJ_COLUMNS) if self.out is not None else None
+        #: Set (to the signal number) by a SIGINT/SIGTERM handler: the run stops at the end of its tick.
+        self.stop_signal: int | None = None
+        self.interrupted_by: int | None = None         # the stop signal, once the loop has obeyed it
         self.echo = echo or (lambda *a, **k: None)
         self.world = World(vehicle_from_config(scenario.vehicle), scenario.hardware, scenario.environment,
                            scenario.start, scenario.mission["station_orbit"], self.seed, scenario.faults)
@@ -88,14 +93,6 @@ class SilRun:
         self.deploys: dict[str, dict] = {}
         self.burn: dict = {}
         self.resets = 0
-        self._events_f = None
-        self._traj = None
-        if self.out is not None:
-            self.out.mkdir(parents=True, exist_ok=True)
-            self._events_f = open(self.out / "events.jsonl", "w")
-            self._traj_f = open(self.out / "trajectory.csv", "w", newline="")
-            self._traj = csv.writer(self._traj_f)
-            self._traj.writerow(TRAJ_COLUMNS)
         self.initial_phase = _INITIAL_PHASE[scenario.start["kind"]]
         w.faults.on_phase(self.initial_phase.value, 0.0)     # faults tied to the starting phase
         self.app = self._boot(self.initial_phase)
@@ -116,8 +113,8 @@ class SilRun:
                   f"speed {tr.speed_mps:7.1f} m/s  load {tr.load_g:5.2f} g   ({ch.reason})")
 
     def _on_event(self, e) -> None:
-        if self._events_f is not None:
-            self._events_f.write(json.dumps(e.to_json_dict()) + "\n")
+        if self.outputs is not None:
+            self.outputs.event(e.to_json_dict())
         name, d = e.name, e.data
         if name == "PYRO_FIRED":
             self.pyro_phase[(round(e.t_s, 6), d["channel"])] = self.app.phases.phase.value
@@ -182,6 +179,9 @@ class SilRun:
             k += 1
             if (w.splash is not None and t >= w.splash["t_s"] + after) or t >= stop_t:
                 break
+            if self.stop_signal is not None:      # SIGINT/SIGTERM: this tick is finished, stop here
+                self.interrupted_by = self.stop_signal
+                break
         wall = time.perf_counter() - wall0
         summary = self._summary(t, wall, ei_t, peak, peak_at)
         self._close(summary)
@@ -196,11 +196,11 @@ class SilRun:
         self.app = self._boot(self.initial_phase)          # NV memory overrides it once a phase was recorded
 
     def _record(self, tr) -> None:
-        if self._traj is None:
+        if self.outputs is None:
             return
-        self._traj.writerow((f"{tr.t_s:.2f}", self.app.phases.phase.value, f"{tr.lat_deg:.6f}", f"{tr.lon_deg:.6f}",
-                             f"{tr.alt_m:.1f}", f"{tr.speed_mps:.2f}", f"{tr.fpa_deg:.3f}", f"{tr.mach:.3f}",
-                             f"{tr.q_pa:.1f}", f"{tr.load_g:.3f}"))
+        self.outputs.row(tr.t_s, (f"{tr.t_s:.2f}", self.app.phases.phase.value, f"{tr.lat_deg:.6f}",
+                                  f"{tr.lon_deg:.6f}", f"{tr.alt_m:.1f}", f"{tr.speed_mps:.2f}", f"{tr.fpa_deg:.3f}",
+                                  f"{tr.mach:.3f}", f"{tr.q_pa:.1f}", f"{tr.load_g:.3f}"))
 
     # ---- outputs ------------------------------------------------------------------------
     def _summary(self, t_end: float, wall: float, ei_t, peak, peak_at) -> dict:
@@ -263,15 +263,10 @@ class SilRun:
     def _close(self, summary: dict | None) -> None:
         self.app.shutdown()
         self.ground.close()
-        if self.out is None:
-            return
-        self._events_f.close()
-        self._traj_f.close()
-        if summary is None:
-            return
-        with open(self.out / "summary.json", "w") as f:
-            json.dump(summary, f, indent=2)
-            f.write("\n")
+        if summary is not None and self.interrupted_by is not None:
+            mark_interrupted(summary, self.interrupted_by)
+        if self.outputs is not None:
+            self.outputs.close(summary)
 
 
 def print_outcome(summary: dict, echo=print) -> None:

@@ -7,6 +7,7 @@ flight is simulated. A run that finishes without landing exits with status 1.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from fsw.commands import DICTIONARY
+from fsw.mission_schema import PARAMS
 from fsw.pyro import CHANNELS
 from sim.faults import APPLICABLE, FAULT_TARGETS
-from sim.scenario import SCENARIO
+from sim.scenario import SCENARIO, load_scenario
 from sim.vehicle_schema import VEHICLE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,6 +175,20 @@ def test_fault_error_names_its_index(tmp_path):
     assert "at_phase" in line
 
 
+@pytest.mark.parametrize("at_s", ["100", "150"], ids=["at-stop", "after-stop"])
+def test_fault_starting_at_or_after_the_stop_time(tmp_path, at_s):
+    body = EXTENDS + f"stop: {{t_s: 100}}\nfaults: [{{target: imu.accel, kind: invert, at_s: {at_s}}}]\n"
+    _, line = bad_scenario(tmp_path, body)
+    assert "faults[0].at_s" in line
+    assert "stop.t_s" in line and "100" in line
+    assert at_s in line
+
+
+def test_fault_starting_before_the_stop_time_loads(tmp_path):
+    path = scenario_file(tmp_path, EXTENDS + "stop: {t_s: 100}\nfaults: [{target: imu.accel, kind: invert, at_s: 99}]\n")
+    assert load_scenario(str(path)).faults[0]["at_s"] == 99
+
+
 # -- commands ---------------------------------------------------------------------
 def test_unknown_command_name(tmp_path):
     _, line = bad_scenario(tmp_path, EXTENDS + "commands: [{at_s: 10, name: DEORBIT_GOO}]\n")
@@ -195,6 +211,29 @@ def test_bad_command_argument(tmp_path, command, field, expected):
         assert word in line
 
 
+def test_set_param_unknown_parameter(tmp_path):
+    _, line = bad_scenario(tmp_path, EXTENDS + "commands: [{at_s: 10, name: SET_PARAM, "
+                                               "args: {name: beacon.periodd_s, value: 60}}]\n")
+    assert "commands[0].args.name" in line
+    assert "beacon.periodd_s" in line
+    assert "beacon.period_s" in line                               # what was meant
+
+
+@pytest.mark.parametrize("value", ["0", "1e9", '"often"'], ids=["below", "above", "string"])
+def test_set_param_value_the_parameter_table_refuses(tmp_path, value):
+    _, line = bad_scenario(tmp_path, EXTENDS + "commands: [{at_s: 10, name: SET_PARAM, "
+                                               f"args: {{name: beacon.period_s, value: {value}}}}}]\n")
+    assert "commands[0].args.value" in line
+    assert "beacon.period_s" in line
+    assert PARAMS.lookup("beacon.period_s").expectation() in line  # the limits the flight app applies
+
+
+def test_set_param_within_limits_loads(tmp_path):
+    path = scenario_file(tmp_path, EXTENDS + "commands: [{at_s: 10, name: SET_PARAM, "
+                                             "args: {name: beacon.period_s, value: 60}}]\n")
+    assert load_scenario(str(path)).commands[0]["args"] == {"name": "beacon.period_s", "value": 60}
+
+
 # -- command line -------------------------------------------------------------------
 def test_argparse_usage_error(tmp_path):
     line = input_error(run_cli("sil", "--seed", "x", "--out", str(tmp_path / "out"), "--quiet"), tmp_path / "out")
@@ -202,11 +241,69 @@ def test_argparse_usage_error(tmp_path):
     assert "'x'" in line
 
 
-def test_negative_seed_option(tmp_path):
-    line = input_error(run_cli("sil", "--scenario", str(NOMINAL), "--seed", "-1", "--out", str(tmp_path / "out"),
+@pytest.mark.parametrize("seed", ["-1", str(2**63)], ids=["negative", "2^63"])
+def test_seed_option_outside_the_scenario_seed_range(tmp_path, seed):
+    line = input_error(run_cli("sil", "--scenario", str(NOMINAL), "--seed", seed, "--out", str(tmp_path / "out"),
                                "--quiet"), tmp_path / "out")
-    assert "--seed" in line
-    assert "expected an integer >= 0" in line
+    assert line.startswith("elsrs: --seed: ")
+    assert SCENARIO.fields["seed"].expectation() in line      # the same range as a scenario's seed:
+    assert seed in line
+
+
+def test_largest_scenario_seed_is_accepted_on_the_command_line(tmp_path):
+    path = scenario_file(tmp_path, EXTENDS + "stop: {t_s: 1}\n")
+    out = tmp_path / "out"
+    proc = run_cli("sil", "--scenario", str(path), "--seed", str(2**63 - 1), "--out", str(out), "--quiet")
+    assert proc.returncode == 1, proc.stderr                      # flew (and did not land in 1 s)
+    assert json.loads((out / "summary.json").read_text(encoding="utf-8"))["seed"] == 2**63 - 1
+
+
+@pytest.mark.parametrize("pace", ["0", "-2", "nan"])
+def test_pace_must_be_positive(tmp_path, pace):
+    line = input_error(run_cli("sil", "--scenario", str(NOMINAL), "--ground-listen", "127.0.0.1:0",
+                               "--key-file", str(tmp_path / "key"), "--pace", pace, "--out", str(tmp_path / "out"),
+                               "--quiet"), tmp_path / "out")
+    assert line.startswith("elsrs: --pace: ")
+    assert "> 0" in line
+    assert "as fast as possible" in line                           # how to get what 0 used to mean
+
+
+def test_pace_without_ground_listen_is_refused(tmp_path):
+    line = input_error(run_cli("sil", "--scenario", str(NOMINAL), "--pace", "2", "--out", str(tmp_path / "out"),
+                               "--quiet"), tmp_path / "out")
+    assert line.startswith("elsrs: --pace: ")
+    assert "--ground-listen" in line
+
+
+# -- the output directory ------------------------------------------------------------
+def test_out_that_is_a_file(tmp_path):
+    out = tmp_path / "taken"
+    out.write_text("not a directory")
+    line = input_error(run_cli("sil", "--scenario", str(NOMINAL), "--out", str(out), "--quiet"))
+    assert "--out" in line and str(out) in line
+    assert "directory" in line
+    assert out.read_text() == "not a directory"
+
+
+def test_out_that_cannot_be_created(tmp_path):
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" / "run"
+    line = input_error(run_cli("sil", "--scenario", str(NOMINAL), "--out", str(out), "--quiet"))
+    assert "--out" in line and str(out) in line
+    assert "cannot create" in line
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
+def test_out_that_is_read_only(tmp_path):
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        line = input_error(run_cli("sil", "--scenario", str(NOMINAL), "--out", str(out), "--quiet"))
+    finally:
+        out.chmod(0o755)
+    assert "--out" in line and str(out) in line
+    assert "cannot write" in line
 
 
 # -- a valid run ----------------------------------------------------------------------
