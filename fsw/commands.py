@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from fsw.phases import Phase
 from fsw.pyro import CHANNELS
-from fsw.schema import Any_, ConfigError, Num, Str, Struct, Vec
+from fsw.schema import Any_, Bool, ConfigError, Num, Str, Struct, Vec
 
 _ALL = tuple(Phase)
 _FREE = tuple(p for p in Phase if p is not Phase.ATTACHED)
@@ -33,7 +33,7 @@ DICTIONARY: dict[str, CommandDef] = {c.name: c for c in (
     _def("NOOP", {}, _ALL, "no operation; acknowledged"),
     _def("RELEASE", {}, (Phase.ATTACHED,), "open the berthing latch (station release)"),
     _def("DEORBIT_GO", {"ignition_t_s": Num("s", 0, 1e7, default=None, doc="ignition time; default the plan")},
-         (Phase.SEPARATED, Phase.SAFE), "go for the deorbit burn"),
+         (Phase.SEPARATED,), "go for the deorbit burn (in SAFE: RESUME first, then a new go)"),
     _def("ABORT", {"reason": Str(default="ground abort")}, _ORBIT, "abort the deorbit sequence; go SAFE"),
     _def("SAFE", {}, _ORBIT, "enter SAFE mode"),
     _def("RESUME", {}, (Phase.SAFE,), "leave SAFE for SEPARATED (deorbit can be re-planned)"),
@@ -42,7 +42,10 @@ DICTIONARY: dict[str, CommandDef] = {c.name: c for c in (
          _ALL, "change a flight parameter"),
     _def("ARM", {"device": Str(choices=("pyro", "engine"))}, _FREE, "close an arm relay"),
     _def("DISARM", {"device": Str(choices=("pyro", "engine"))}, _ALL, "open an arm relay"),
-    _def("PYRO_FIRE", {"channel": Str(choices=CHANNELS)}, _FREE, "fire one pyro channel (once, ever)"),
+    _def("PYRO_FIRE", {"channel": Str(choices=CHANNELS),
+                       "override": Bool(default=False, doc="fire outside the channel's allowed phases and "
+                                        "envelope (recorded; never while attached, never twice)")},
+         _FREE, "fire one pyro channel (once, ever; only in its allowed phases and envelope unless overridden)"),
     _def("DUMP_RECORDER", {}, _ALL, "downlink the flight recorder"),
     _def("STATE_VECTOR", {"r_eci_m": Vec(3, "m"), "v_eci_mps": Vec(3, "m/s"),
                           "q_body_eci": Vec(4, "-", -1.0, 1.0)},

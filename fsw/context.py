@@ -1,14 +1,15 @@
-"""What every flight task is given: devices, clock, events, phases, parameters, data."""
+"""What every flight task is given: devices, clock, events, phases, parameters, bus, store."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from fsw.bus import RecordBus
 from fsw.clock import Clock
-from fsw.databus import FlightData
 from fsw.events import EventLog
 from fsw.params import ParamTable
 from fsw.phases import PhaseMachine
+from fsw.state_store import CriticalStore
 from hal.devices import Hal
 
 if TYPE_CHECKING:
@@ -22,5 +23,10 @@ class FlightContext:
     events: EventLog
     phases: PhaseMachine
     params: ParamTable
-    data: FlightData
+    bus: RecordBus
+    store: CriticalStore
     pyro: PyroManager
+    #: "power_on" or "processor_reset" (this boot)
+    boot_kind: str = "power_on"
+    #: minimal safe configuration after repeated resets (fsw.boot)
+    minimal: bool = False

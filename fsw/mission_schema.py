@@ -75,7 +75,29 @@ LANDING = Struct({
     "still_max_alt_m": _n("m", 10, 2000, "backup: only below this barometric altitude"),
     "release_delay_s": _n("s", 0, 60, "main canopy release after splashdown"),
     "float_delay_s": _n("s", 0, 60, "flotation inflation after splashdown"),
+    "backup_s": _n("s", 60, 7200, "last-resort splash declaration this long after the main fired, with no usable "
+                   "water switch or barometer: the beacon starts; the main is then not released"),
 })
+
+FDIR = Struct({
+    "nav_save_s": _n("s", 1, 600, "navigation state saved to the state store this often (free flight, EDL)"),
+    "nav_save_dynamic_s": _n("s", 0.02, 60, "... and this often in DEORBIT_PREP and DEORBIT_BURN"),
+    "nav_restore_max_age_s": _n("s", 1, 7200, "a stored navigation state older than this is not restored after a reset"),
+    "max_processor_resets": _n("count", 2, 20, "this many processor resets within reset_window_s -> minimal safe "
+                               "configuration (cFS: the 3rd processor reset)", integer=True),
+    "reset_window_s": _n("s", 10, 86400, "window of the repeated-reset rule"),
+    "accel_range_mps2": _n("m/s^2", 10, 2000, "accelerometer full scale: readings within 2 % of it are saturated"),
+    "max_rate_dps": _n("deg/s", 1, 360, "body rate above which the gyro reading is implausible in free flight"),
+    "baro_stuck_window_s": _n("s", 2, 120, "under the drogue a barometer must show descent over this window"),
+    "baro_stuck_min_drop_m": _n("m", 5, 5000, "... of at least this much, else it is stuck"),
+    "gps_max_innovation_m": _n("m", 10, 1e6, "GPS fix further than this from the navigated position is rejected"),
+    "water_margin_m": _n("m", 0, 5000, "a wet water switch this far above landing.water_arm_alt_m is failed"),
+    "engine_pc_off_pa": _n("Pa", 1e3, 2e6, "chamber pressure above this means the engine is burning"),
+    "rcs_duty_window_s": _n("s", 1, 600, "window over which each RCS couple's commanded duty is measured"),
+    "rcs_max_duty": _n("-", 0.1, 1.0, "a couple commanded on for more than this fraction of the window is "
+                       "fighting a stuck-open thruster"),
+    "soc_safe": _n("-", 0, 1, "battery state of charge below which the capsule goes SAFE before the burn"),
+}, doc="fault detection, isolation and recovery (fsw/fdir/table.py)")
 
 BEACON = Struct({
     "period_s": _n("s", 5, 86400, "beacon report period after landing"),
@@ -92,7 +114,7 @@ TELEMETRY = Struct({
 
 PARAMS = Struct({
     "deorbit": DEORBIT, "gnc": GNC, "entry": ENTRY, "chutes": CHUTES,
-    "landing": LANDING, "beacon": BEACON, "telemetry": TELEMETRY,
+    "landing": LANDING, "beacon": BEACON, "telemetry": TELEMETRY, "fdir": FDIR,
 }, doc="flight parameter table (SET_PARAM names are dotted paths below this)")
 
 MISSION = Struct({

@@ -30,11 +30,15 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
 class ParamTable:
     """Validated flat parameter values; ``v[name]`` is the fast read path."""
 
-    def __init__(self, values: dict, schema: Schema, nv=None):
+    def __init__(self, values: dict, schema: Schema, nv=None, load_overrides: bool = True):
+        """``nv``: the critical state store (get/put); ``load_overrides`` False boots on the
+        flight image's own values (the minimal safe configuration), still persisting new ones."""
         self.schema = schema
         self.v: dict[str, Any] = flatten(values)
         self.nv = nv
-        if nv is not None:
+        if nv is not None and not load_overrides:
+            nv.put(NV_KEY, {})
+        elif nv is not None:
             for name, value in (nv.get(NV_KEY) or {}).items():
                 if name in self.v:
                     self.v[name] = value

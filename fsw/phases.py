@@ -140,6 +140,11 @@ class PhaseMachine:
             raise TypeError(f"listener must be callable, got {callback!r}")
         self._listeners.append(callback)
 
+    def off_change(self, callback: Callable[[PhaseChange], None]) -> None:
+        """Stop calling ``callback`` (a component rebuilt by fault protection)."""
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
     def can(self, trigger: Trigger) -> bool:
         """True if ``trigger`` would cause a transition from the current phase."""
         return (self._phase, trigger) in self._table

@@ -277,6 +277,14 @@ class Scheduler:
                     return
             self.tick()
 
+    def replace_task(self, name: str, task: Task) -> None:
+        """Swap the task object run in slot ``name`` (its counters carry on); KeyError if unknown."""
+        for slot in self._tasks:
+            if slot.name == name:
+                slot.run = task.run
+                return
+        raise KeyError(name)
+
     # -- reporting ----------------------------------------------------------
     @property
     def tick_index(self) -> int:

@@ -162,17 +162,15 @@ class Link(Protocol):
 
 
 class Watchdog(Protocol):
+    """Hardware watchdog and reset-cause register of the flight computer."""
     def kick(self) -> None: ...
+    def reset_cause(self) -> str:
+        """Why the processor last started: ``power_on``, ``watchdog`` (a bite) or ``reset``
+        (an external / commanded processor reset)."""
 
 
 class Power(Protocol):
     def read(self) -> PowerStatus: ...
-
-
-class NvStore(Protocol):
-    """Non-volatile memory that survives processor resets."""
-    def get(self, key: str, default: Any = None) -> Any: ...
-    def put(self, key: str, value: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -190,4 +188,3 @@ class Hal:
     link: Link
     watchdog: Watchdog
     power: Power
-    nv: NvStore

@@ -10,7 +10,6 @@ Requirements
 """
 from __future__ import annotations
 
-import copy
 import math
 from dataclasses import dataclass, field
 
@@ -228,12 +227,22 @@ class SimLink:
 
 
 class SimWatchdog:
-    def __init__(self, world):
+    """The watchdog timer and reset-cause register; the SIL executive resets the processor
+    when ``expired`` (no kick for ``timeout_s``) and sets ``cause`` for the next boot."""
+    def __init__(self, world, timeout_s: float = 5.0):
         self.w = world
+        self.timeout_s = timeout_s
         self.last_kick_t_s = 0.0
+        self.cause = "power_on"
 
     def kick(self) -> None:
         self.last_kick_t_s = self.w.t
+
+    def reset_cause(self) -> str:
+        return self.cause
+
+    def expired(self) -> bool:
+        return self.w.t - self.last_kick_t_s > self.timeout_s
 
 
 class SimPower:
@@ -243,18 +252,6 @@ class SimPower:
     def read(self) -> PowerStatus:
         soc = max(0.0, 1.0 - LOAD_W * self.w.t / 3600.0 / BATTERY_WH)
         return PowerStatus(24.0 + 4.0 * soc, soc)
-
-
-class SimNv:
-    """NV memory kept in the world, so it outlives a flight-software restart."""
-    def __init__(self, world):
-        self.w = world
-
-    def get(self, key, default=None):
-        return copy.deepcopy(self.w.nv.get(key, default))
-
-    def put(self, key, value) -> None:
-        self.w.nv[key] = copy.deepcopy(value)
 
 
 def build_sim_hal(world, uplink_source=None, downlink_sink=None) -> Hal:
@@ -272,7 +269,6 @@ def build_sim_hal(world, uplink_source=None, downlink_sink=None) -> Hal:
         pyro=SimPyro(world),
         iridium=SimIridium(world),
         link=SimLink(world, uplink_source, downlink_sink),
-        watchdog=SimWatchdog(world),
+        watchdog=SimWatchdog(world, world.flight_computer["watchdog_timeout_s"]),
         power=SimPower(world),
-        nv=SimNv(world),
     )

@@ -72,6 +72,15 @@ HARDWARE = Struct({
                           "after release (mission deorbit.ignition_t_s, 1200 s after a release at t = 0)",
                           default=60.0),
     }, default={}),
+    "flight_computer": Struct({
+        "boot_s": _n("s", 0.1, 120, "time from a processor reset to the first scheduler tick of the new flight "
+                     "app (bootloader, kernel, app start); meanwhile the boards hold their hardware defaults "
+                     "(engine valve closed, RCS off, pyro relay open). A Linux single-board computer with a "
+                     "trimmed image boots in ~2-10 s", default=3.0),
+        "watchdog_timeout_s": _n("s", 1.5, 60, "hardware watchdog: no kick for this long resets the processor; "
+                                 "above the 1 s kick period of the health task with margin for one missed kick",
+                                 default=3.0),
+    }, default={}),
     "iridium": Struct({
         "mean_bars": _n("bars", 0, 5, "mean signal strength with a clear antenna"),
         "session_success_prob": _n("-", 0, 1, "probability that an SBD session with signal completes"),

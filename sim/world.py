@@ -119,7 +119,7 @@ class World:
         self.splash: dict | None = None
         self._float_ecef: tuple | None = None
         self._truth: Truth | None = None
-        self.nv: dict = {}           # the flight computer's non-volatile memory (survives resets)
+        self.flight_computer = hardware["flight_computer"]   # boot time, watchdog timeout
         self.steps = 0
         self.burn_dv_mps = 0.0       # integral of thrust / mass: the delta-v the motor delivered
         self.faults = FaultSchedule.from_specs(faults or [])

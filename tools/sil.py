@@ -10,10 +10,16 @@ Requirements
    (clearing, periodic flush, atomic summary) are ``tools.run_outputs``.
 2a. A stop request (``stop_signal``, set by elsrs sil's SIGINT/SIGTERM handler)
    ends the run at the end of the tick in progress, with an ``interrupted`` summary.
+2b. ``result`` and ``failure_reasons`` are tools/verdict.py's ``judge`` on the run's
+   facts (truth at each pyro pulse, splash, phases, beacon, task exceptions, monitor
+   responses). Addition to the summary contract: ``anomalies`` [str], every task
+   exception and monitor response (summarised per kind), whatever the result.
 3. Same scenario and seed -> same summary, apart from the wall-time fields
    (``wall_time_s``, ``realtime_factor``, ``scheduler.max_task_ms``).
-4. A ``fsw reset`` fault restarts the flight app; NV memory (phase, pyro flags,
-   parameters) carries over as on the real flight computer.
+4. A ``fsw reset`` fault or a watchdog bite is a real processor reset
+   (tools/sil_computer.py): the app is torn down, the boards fall to their
+   hardware defaults for the boot time, and a new app boots from the state
+   store file, the hardware and the clock alone.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from pathlib import Path
 from fsw.app import BASE_RATE_HZ, FlightApp
 from fsw.clock import SimClock
 from fsw.phases import Phase
-from fsw.tasks.commanding import NV_COUNTER
+from fsw.tasks.commanding import STORE_COUNTER
 from hal.sim_backend import build_sim_hal
 from sim.earth import great_circle_km
 from sim.faults import TIME_TOL_S
@@ -33,15 +39,14 @@ from sim.scenario import Scenario
 from sim.vehicle import vehicle_from_config
 from sim.world import World
 from tools.run_outputs import RunOutputs, mark_interrupted
+from tools.sil_computer import FlightComputer
+from tools.verdict import SPLASH_SPEED_LIMIT_MPS  # noqa: F401  (re-exported: defined with the verdict)
+from tools.verdict import AnomalyLog, Envelope, PyroPulse, RunFacts, Splash, anomalies, judge
 
 SCHEMA_VERSION = 1
 TICK_S = 1.0 / BASE_RATE_HZ
 #: Entry interface altitude, m (ARCHITECTURE.md: about 120 km).
 ENTRY_INTERFACE_M = 120_000.0
-#: Vertical splash speed above which a landing counts as failed, m/s (issue 2: at most
-#: 10 m/s). Water-entry loads are set by the vertical component; the horizontal drift
-#: with the surface wind is reported (``splashdown.speed_mps``) but not judged.
-SPLASH_SPEED_LIMIT_MPS = 10.0
 #: Uplinked initial state vector errors, 1 sigma (station-provided state).
 SV_POS_ERR_M = 10.0
 SV_VEL_ERR_MPS = 0.02
@@ -83,7 +88,7 @@ class SilRun:
               "q_body_eci": list(s[6:10])}
         cmds = [(0.0, "STATE_VECTOR", sv)] + [(c["at_s"], c["name"], c["args"]) for c in scenario.commands]
         self.ground = SimGroundStation(None if self.out is None else self.out / "downlink.bin", key=link_key,
-                                       commands=cmds, flight_counter=lambda: w.nv.get(NV_COUNTER) or 0)
+                                       commands=cmds, flight_counter=lambda: self.app.store.get(STORE_COUNTER) or 0)
         self.live = live                  # optional tools.sil_live.LiveGround (elsrs sil --ground-listen)
         sink = self.ground.receive if live is None else live.tee(self.ground.receive)
         self.hal = build_sim_hal(w, self.ground.due, sink)
@@ -92,18 +97,20 @@ class SilRun:
         self.pyro_phase: dict[tuple, str] = {}
         self.deploys: dict[str, dict] = {}
         self.burn: dict = {}
-        self.resets = 0
+        self.pulse_truth: dict[tuple, dict] = {}     # (t_s, channel) -> truth at each drogue/main pulse (verdict)
+        self.anomaly_log = AnomalyLog()              # task exceptions and monitor responses (verdict)
         self.initial_phase = _INITIAL_PHASE[scenario.start["kind"]]
         w.faults.on_phase(self.initial_phase.value, 0.0)     # faults tied to the starting phase
-        self.app = self._boot(self.initial_phase)
+        self.fc = FlightComputer(w, self.hal, self.clock, scenario.mission["params"], self.ground.key,
+                                 out_dir=self.out, power_on_phase=self.initial_phase, event_sink=self._on_event,
+                                 on_boot=lambda app: app.phases.on_change(self._on_phase), echo=self.echo,
+                                 timer_ns=TASK_TIMER_NS)
 
     # ---- flight app -----------------------------------------------------------------
-    def _boot(self, phase: Phase) -> FlightApp:
-        rec = None if self.out is None else self.out / "recorder.bin"
-        app = FlightApp(self.hal, self.clock, self.sc.mission["params"], self.ground.key, initial_phase=phase,
-                        recorder_path=rec, event_sinks=[self._on_event], timer_ns=TASK_TIMER_NS)
-        app.phases.on_change(self._on_phase)
-        return app
+    @property
+    def app(self) -> FlightApp:
+        """The flight app running now (or, while the processor reboots, the one that ran last)."""
+        return self.fc.app
 
     def _on_phase(self, ch) -> None:
         self.phases.append({"phase": ch.to_phase.value, "t_s": _r(ch.t_s, 3)})
@@ -122,7 +129,12 @@ class SilRun:
                 tr = self.world.truth()
                 self.deploys[d["channel"]] = {"deploy_t_s": _r(e.t_s, 3), "alt_m": _r(tr.alt_m, 1),
                                               "mach": _r(tr.mach), "q_pa": _r(tr.q_pa, 1), "trigger": d["trigger"]}
-        elif name == "DEORBIT_IGNITION":
+                self.pulse_truth[(round(e.t_s, 6), d["channel"])] = self.deploys[d["channel"]]
+        elif name == "TASK_EXCEPTION":
+            self.anomaly_log.task_exception(e.t_s, str(d.get("task", "?")), str(d.get("error", e.message)))
+        elif name == "MONITOR_RESPONSE":
+            self.anomaly_log.monitor_response(e.t_s, str(d.get("monitor", "?")), str(d.get("response", e.message)))
+        elif name == "DEORBIT_IGNITION" and not self.burn:        # the first ignition (a resumed burn re-ignites)
             self.burn = {"ignition_t_s": _r(e.t_s, 3), "dv_target_mps": _r(d["dv_target_mps"], 3),
                          "dv0": self.world.burn_dv_mps}
         elif name == "DEORBIT_CUTOFF" and self.burn:
@@ -159,8 +171,8 @@ class SilRun:
                 for f in resets:
                     if not f.done and f.start_s is not None and t >= f.start_s - TIME_TOL_S:
                         f.done = True
-                        self._reset()
-            self.app.tick()
+                        self.fc.reset("reset")
+            self.fc.tick(t)
             if self.live is not None:
                 self.live.tick(t, self.hal.link)
             tr = w.truth()
@@ -187,14 +199,6 @@ class SilRun:
         self._close(summary)
         return summary
 
-    def _reset(self) -> None:
-        """Processor reset: the flight app restarts from NV memory."""
-        self.resets += 1
-        self.echo(f"  {self.clock.now_s():9.2f} s  ** flight software reset **")
-        self.app.shutdown()
-        self.hal.rcs.command(0)
-        self.app = self._boot(self.initial_phase)          # NV memory overrides it once a phase was recorded
-
     def _record(self, tr) -> None:
         if self.outputs is None:
             return
@@ -205,7 +209,6 @@ class SilRun:
     # ---- outputs ------------------------------------------------------------------------
     def _summary(self, t_end: float, wall: float, ei_t, peak, peak_at) -> dict:
         w, mission = self.world, self.sc.mission
-        reasons: list[str] = []
         reached = {p["phase"] for p in self.phases} | {self.app.phases.phase.value}
         splash = None
         if w.splash is not None:
@@ -214,25 +217,22 @@ class SilRun:
                       "lon_deg": _r(w.splash["lon_deg"], 6), "speed_mps": _r(w.splash["speed_mps"], 3),
                       "vertical_speed_mps": _r(w.splash["vertical_speed_mps"], 3),
                       "miss_km": _r(great_circle_km(w.splash["lat_deg"], w.splash["lon_deg"], tgt["lat_deg"], tgt["lon_deg"]), 3)}
-            if w.splash["vertical_speed_mps"] > SPLASH_SPEED_LIMIT_MPS:
-                reasons.append(f"vertical splash speed {w.splash['vertical_speed_mps']:.1f} m/s "
-                               f"above {SPLASH_SPEED_LIMIT_MPS:.0f} m/s")
-            if "LANDED" not in reached:
-                reasons.append("splashdown not detected by the flight software")
         fires = [{"channel": ch, "t_s": _r(t, 3), "phase": self.pyro_phase.get((round(t, 6), ch), "unknown")}
                  for t, ch in w.pyro.log]
-        for ch in sorted({f["channel"] for f in fires}):
-            n = sum(1 for f in fires if f["channel"] == ch)
-            if n > 1:
-                reasons.append(f"pyro {ch} fired {n} times")
-        if splash is not None and not reasons:
-            result = "landed"
-        elif splash is None and self.app.phases.phase is Phase.SAFE:
-            result = "safe_abort"
-        else:
-            result = "failed"
-            if splash is None:
-                reasons.append(f"no splashdown by t = {t_end:.0f} s (phase {self.app.phases.phase.value})")
+        # The verdict (tools/verdict.py) on truth: splash, every pulse with the phase it was
+        # commanded in and, for drogue and main, Mach, q and altitude at the pulse.
+        pulses = []
+        for (t, ch), f in zip(w.pyro.log, fires):
+            tr = self.pulse_truth.get((round(t, 6), ch), {})
+            pulses.append(PyroPulse(ch, f["t_s"], None if f["phase"] == "unknown" else f["phase"],
+                                    mach=tr.get("mach"), q_pa=tr.get("q_pa"), alt_m=tr.get("alt_m")))
+        facts = RunFacts(
+            t_end_s=t_end, final_phase=self.app.phases.phase.value, reached_landed="LANDED" in reached,
+            splash=None if splash is None else Splash(splash["t_s"], splash["vertical_speed_mps"]),
+            pulses=tuple(pulses), beacon_reports=len(w.iridium.delivered),
+            task_exceptions=self.anomaly_log.task_exceptions(),
+            monitor_responses=self.anomaly_log.monitor_responses())
+        result, reasons = judge(facts, Envelope.from_vehicle(self.sc.vehicle))
         burn = None
         if self.burn:
             burn = {"ignition_t_s": self.burn["ignition_t_s"], "cutoff_t_s": self.burn.get("cutoff_t_s"),
@@ -256,12 +256,13 @@ class SilRun:
             "splashdown": splash,
             "beacon": {"messages_sent": len(beacon_log), "first_sent_t_s": _r(beacon_log[0][0], 3) if beacon_log else None},
             "pyro_fires": fires,
-            "resets": self.resets, "faults_injected": w.faults.count_started(t_end),
+            "resets": self.fc.resets, "faults_injected": w.faults.count_started(t_end),
             "scheduler": {"overruns": st.overruns, "max_task_ms": _r(st.max_task_ms, 3)},
+            "anomalies": anomalies(facts),
         }
 
     def _close(self, summary: dict | None) -> None:
-        self.app.shutdown()
+        self.fc.close()
         self.ground.close()
         if summary is not None and self.interrupted_by is not None:
             mark_interrupted(summary, self.interrupted_by)

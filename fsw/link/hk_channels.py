@@ -136,6 +136,7 @@ HK_CHANNEL_TABLE: tuple[tuple, ...] = (
     ("recorder_dropped", U32, "count", 1, "flight-recorder records dropped (file full)", _ANY, {}),
     ("resets", U16, "count", 1, "processor resets", _ANY, {}),
     ("beacon_messages", U16, "count", 1, "beacon messages sent", None, {}),
+    ("monitor_responses", U16, "count", 1, "fault-protection monitor responses (fsw.fdir.table)", _ANY, {}),
 )
 HK_CHANNELS: tuple[Channel, ...] = tuple(
     Channel(name, typ, unit, float(scale), doc, limits, **extra)

@@ -7,8 +7,11 @@ Requirements
    the air-relative velocity (heat shield forward) in COAST.
 2. Bang-bang law on the rate error with a deadband: commanded rate =
    gain x pointing error, limited to ``gnc.max_rate_dps``.
-3. Publishes the pointing error (deg) for the deorbit task's ignition and
-   abort checks.
+3. Without valid navigation a pointing mode falls back to rate damping; with
+   the IMU declared failed, or the RCS isolated by the monitors, the thrusters
+   stay off.
+4. Publishes AttitudeRecord: mode, pointing error (deg) for the deorbit task's
+   ignition and abort checks, and the RCS mask commanded.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import math
 
 from fsw.flightmath import air_relative_velocity, cross, dot, norm, rotate_inv
 from fsw.phases import Phase
+from fsw.records import AttitudeRecord, HealthRecord, ImuRecord, NavRecord
 
 OFF, DAMP, RETRO, ENTRY_ATT = "off", "damp", "retrograde", "entry"
 MODES = {
@@ -25,55 +29,72 @@ MODES = {
 }
 # Couple bits: (+axis, -axis) for x, y, z.
 _BITS = ((0, 1), (2, 3), (4, 5))
+_X = (1.0, 0.0, 0.0)
 
 
 class AttitudeTask:
     name = "attitude"
+    PARAMS = ("gnc.entry_rcs_max_accel_mps2", "gnc.max_rate_dps", "gnc.point_gain_per_s", "gnc.rate_deadband_dps")
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, period_s: float):
         self.ctx = ctx
+        self.dt = period_s
+        self._mask = -1                      # unknown after boot: the first command always goes out
+        self._pub = ctx.bus.port(AttitudeRecord, self.name)
 
     def run(self, t_s: float) -> None:
-        ctx, d, p = self.ctx, self.ctx.data, self.ctx.params.v
-        mode = MODES[ctx.phases.phase]
-        if mode == DAMP and ctx.phases.phase is Phase.ENTRY and d.sensed_accel_mps2 > p["gnc.entry_rcs_max_accel_mps2"]:
+        ctx, p, bus = self.ctx, self.ctx.params.v, self.ctx.bus
+        imu = bus.latest(ImuRecord)
+        nav = bus.latest(NavRecord)
+        degraded = bus.latest(HealthRecord).degraded
+        ph = ctx.phases.phase
+        mode = MODES[ph]
+        if mode == DAMP and ph is Phase.ENTRY and imu.sensed_accel_mps2 > p["gnc.entry_rcs_max_accel_mps2"]:
+            mode = OFF
+        if "imu" in degraded or "rcs" in degraded or not imu.valid:
             mode = OFF
         target = None
-        if mode in (RETRO, ENTRY_ATT) and d.nav_valid:
-            v = d.v_eci_mps if mode == RETRO else air_relative_velocity(d.r_eci_m, d.v_eci_mps)
-            sign = -1.0 if mode == RETRO else 1.0
-            target = rotate_inv(d.q_body_eci, (sign * v[0], sign * v[1], sign * v[2]))
-        elif mode in (RETRO, ENTRY_ATT):
-            mode = DAMP
+        if mode in (RETRO, ENTRY_ATT):
+            if nav.valid:
+                v = nav.v_eci_mps if mode == RETRO else air_relative_velocity(nav.r_eci_m, nav.v_eci_mps)
+                sign = -1.0 if mode == RETRO else 1.0
+                target = rotate_inv(nav.q_body_eci, (sign * v[0], sign * v[1], sign * v[2]))
+            else:
+                mode = DAMP
         if mode == OFF:
-            d.att_error_deg = None
             self._command(0)
+            self._pub(AttitudeRecord(t_s, True, mode, None, 0))
             return
-        w_cmd = [0.0, 0.0, 0.0]
+        w_cmd = (0.0, 0.0, 0.0)
+        err_deg = None
         if target is not None:
             tn = norm(target)
             t = (target[0] / tn, target[1] / tn, target[2] / tn)
-            e = cross((1.0, 0.0, 0.0), t)
+            e = cross(_X, t)
             s = norm(e)
-            ang = math.atan2(s, dot((1.0, 0.0, 0.0), t))
-            d.att_error_deg = math.degrees(ang)
+            ang = math.atan2(s, dot(_X, t))
+            err_deg = math.degrees(ang)
             axis = (0.0, 1.0, 0.0) if s < 1e-9 else (e[0] / s, e[1] / s, e[2] / s)
-            wmax = math.radians(p["gnc.max_rate_dps"])
-            rate = min(wmax, p["gnc.point_gain_per_s"] * ang)
-            w_cmd = [axis[0] * rate, axis[1] * rate, axis[2] * rate]
-        else:
-            d.att_error_deg = None
+            rate = min(math.radians(p["gnc.max_rate_dps"]), p["gnc.point_gain_per_s"] * ang)
+            w_cmd = (axis[0] * rate, axis[1] * rate, axis[2] * rate)
         db = math.radians(p["gnc.rate_deadband_dps"])
         mask = 0
+        gyro = imu.gyro_radps
         for i in range(3):
-            err = w_cmd[i] - d.gyro_radps[i]
+            err = w_cmd[i] - gyro[i]
             if err > db:
                 mask |= 1 << _BITS[i][0]
             elif err < -db:
                 mask |= 1 << _BITS[i][1]
         self._command(mask)
+        self._pub(AttitudeRecord(t_s, True, mode, err_deg, mask))
 
     def _command(self, mask: int) -> None:
-        if mask != self.ctx.data.rcs_mask or mask:
+        if mask != self._mask or mask:
             self.ctx.hal.rcs.command(mask)
-        self.ctx.data.rcs_mask = mask
+        self._mask = mask
+
+    def telemetry(self) -> dict:
+        rec = self.ctx.bus.latest(AttitudeRecord)
+        return {"att_error_deg": float("nan") if rec.att_error_deg is None else rec.att_error_deg,
+                "rcs_mask": rec.rcs_mask}

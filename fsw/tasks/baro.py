@@ -10,6 +10,8 @@ Requirements
 3. Two valid sensors within ``chutes.baro_disagree_m`` are averaged; further
    apart, the HIGHER altitude is used, so a failed sensor can delay a trigger
    (covered by the timer backups) but never fire one early.
+4. A barometer the monitors have declared failed (``baro.<i>`` in the
+   HealthRecord) is not used. Publishes AirDataRecord.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import math
 
 from fsw.events import Severity
 from fsw.pressure_alt import pressure_altitude_m
+from fsw.records import AirDataRecord, HealthRecord
 
 #: Readings at or below this pressure are the sensor's clamp ("above range"), Pa.
 MIN_VALID_PA = 1200.0
@@ -28,10 +31,13 @@ RELOCK_N = 5
 
 class BaroFusion:
     name = "baro"
+    PARAMS = ("chutes.baro_max_rate_mps", "chutes.baro_disagree_m")
 
-    def __init__(self, ctx, dt_s: float):
+    def __init__(self, ctx, period_s: float):
         self.ctx = ctx
-        self.dt = dt_s
+        self.dt = period_s
+        self._pub = ctx.bus.port(AirDataRecord, self.name)
+        self._names = tuple(f"baro.{i}" for i in range(len(ctx.hal.baros)))
         n = len(ctx.hal.baros)
         self._last: list[tuple[float, float] | None] = [None] * n   # (t_s, alt_m)
         self.rejected = [0] * n
@@ -40,8 +46,12 @@ class BaroFusion:
     def run(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
         alts = []
+        each = [None] * len(self._names)
+        degraded = ctx.bus.latest(HealthRecord).degraded
         for i, dev in enumerate(ctx.hal.baros):
             s = dev.read()
+            if self._names[i] in degraded:
+                continue
             if not (s.valid and math.isfinite(s.pressure_pa) and MIN_VALID_PA < s.pressure_pa < MAX_VALID_PA):
                 continue
             alt = pressure_altitude_m(s.pressure_pa)
@@ -56,12 +66,16 @@ class BaroFusion:
             self._streak[i] = 0
             self._last[i] = (t_s, alt)
             alts.append(alt)
-        d = ctx.data
+            each[i] = alt
         if not alts:
-            d.baro_valid, d.baro_alt_m = False, None
+            self._pub(AirDataRecord(t_s, False, None, 0, tuple(each)))
             return
         if len(alts) >= 2 and max(alts) - min(alts) > p["chutes.baro_disagree_m"]:
-            d.baro_alt_m = max(alts)
+            alt = max(alts)
         else:
-            d.baro_alt_m = sum(alts) / len(alts)
-        d.baro_valid = True
+            alt = sum(alts) / len(alts)
+        self._pub(AirDataRecord(t_s, True, alt, len(alts), tuple(each)))
+
+    def telemetry(self) -> dict:
+        rec = self.ctx.bus.latest(AirDataRecord)
+        return {"baro_alt_m": rec.baro_alt_m if rec.valid else float("nan")}

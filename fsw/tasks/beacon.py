@@ -1,8 +1,9 @@
 """Recovery beacon task (1 Hz): position reports over Iridium SBD after landing.
 
 Requirements
-1. In LANDED, a report every ``beacon.period_s``, the first at once; after a
-   failed session, retry after ``beacon.retry_s``.
+1. In LANDED and in SAFE, a report every ``beacon.period_s``, the first at
+   once; after a failed session, retry after ``beacon.retry_s``. The report
+   carries the phase, so the ground tells a SAFE hold from a landed capsule.
 2. Position from the latest valid GPS fix, else the nav estimate, else none
    (the report still goes: a beacon works whatever else failed - Beagle 2).
 3. A session starts only with at least ``beacon.min_bars`` of signal.
@@ -16,6 +17,7 @@ from construct import Const, Int8ub, Int16ub, Int32sb, Int32ub, Struct
 from fsw.events import Severity
 from fsw.flightmath import eci_to_latlonalt
 from fsw.phases import Phase
+from fsw.records import GpsRecord, NavRecord
 
 REPORT = Struct(
     "magic" / Const(b"EB"),
@@ -29,12 +31,14 @@ REPORT = Struct(
     "battery_pct" / Int8ub,
 )
 _PHASES = list(Phase)
+_ACTIVE = (Phase.LANDED, Phase.SAFE)
 
 
 class BeaconTask:
     name = "beacon"
+    PARAMS = ("beacon.period_s", "beacon.retry_s", "beacon.min_bars")
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.seq = 0
         self.sent = 0
@@ -44,7 +48,8 @@ class BeaconTask:
 
     def run(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
-        if ctx.phases.phase is not Phase.LANDED:
+        if ctx.phases.phase not in _ACTIVE:
+            self._next_t_s = None
             return
         if self._next_t_s is None:
             self._next_t_s = t_s
@@ -72,16 +77,20 @@ class BeaconTask:
 
     def report(self, t_s: float) -> bytes:
         """Build one position report."""
-        d = self.ctx.data
+        bus = self.ctx.bus
+        gps, nav = bus.latest(GpsRecord), bus.latest(NavRecord)
         lat = lon = 0.0
         src = 0
-        if d.gps_fix is not None and d.gps_fix.valid:
-            lat, lon, src = d.gps_fix.lat_deg, d.gps_fix.lon_deg, 1
-        elif d.nav_valid:
-            lat, lon, _ = eci_to_latlonalt(d.r_eci_m, t_s)
+        if gps.fix is not None and gps.fix.valid:
+            lat, lon, src = gps.fix.lat_deg, gps.fix.lon_deg, 1
+        elif nav.valid:
+            lat, lon, _ = eci_to_latlonalt(nav.r_eci_m, t_s)
             src = 2
         soc = self.ctx.hal.power.read().battery_soc
         return REPORT.build(dict(seq=self.seq, t_s=int(t_s), lat_e7=int(round(lat * 1e7)),
                                  lon_e7=int(round(lon * 1e7)), source=src,
                                  phase=_PHASES.index(self.ctx.phases.phase),
                                  battery_pct=max(0, min(100, int(soc * 100)))))
+
+    def telemetry(self) -> dict:
+        return {"beacon_messages": self.sent}

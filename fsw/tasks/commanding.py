@@ -10,9 +10,12 @@ Requirements
    replay, unknown name, bad argument, wrong phase, refused by the component).
    A rejected command never executes.
 3. Each command is checked against the dictionary (fsw.commands) for its
-   arguments and the phases it may run in. Safety is enforced below this layer
-   too (PyroManager, HAL inhibits): no command can fire a pyro or the engine
-   while attached.
+   arguments and the phases it may run in; a command refused in SAFE says so
+   and what to do. Safety is enforced below this layer too (PyroManager, the
+   board's hardware arm): no command can fire a pyro or the engine while
+   attached, and PYRO_FIRE obeys the channel's phases and envelope unless its
+   authenticated ``override`` argument is true (recorded by the PyroManager).
+4. The anti-replay counter lives in the critical state store.
 """
 from __future__ import annotations
 
@@ -22,8 +25,9 @@ from fsw.link import CommandAccepted, CommandReceiver, RejectReason
 from fsw.phases import Phase, Trigger
 from fsw.schema import ConfigError
 
-#: NV key of the last accepted anti-replay counter.
-NV_COUNTER = "link.counter"
+#: Store key of the last accepted anti-replay counter.
+STORE_COUNTER = "link.counter"
+NV_COUNTER = STORE_COUNTER
 #: Rejections decided before the MAC is checked carry nothing trustworthy (anyone can
 #: send garbage): they are counted and reported as (throttled) events, never acknowledged,
 #: so junk on the uplink cannot spend the downlink on acknowledgements.
@@ -33,10 +37,11 @@ _UNAUTHENTICATED = frozenset({RejectReason.BAD_FRAME, RejectReason.NOT_TC, Rejec
 
 class CommandTask:
     name = "commands"
+    PARAMS = ()
 
-    def __init__(self, ctx, deorbit, nav, recorder, downlink, link_key: bytes):
+    def __init__(self, ctx, period_s: float, *, deorbit, nav, recorder, downlink, link_key: bytes):
         self.ctx, self.deorbit, self.nav, self.recorder, self.downlink = ctx, deorbit, nav, recorder, downlink
-        saved = ctx.hal.nv.get(NV_COUNTER)
+        saved = ctx.store.get(STORE_COUNTER)
         try:
             self.receiver = CommandReceiver(link_key, saved or 0)
         except (TypeError, ValueError) as exc:
@@ -58,7 +63,7 @@ class CommandTask:
         if self.receiver.last_counter != before:
             # Every counter the receiver spent (also on commands it then refused) is
             # persisted before anything executes, so nothing is replayable after a reset.
-            self.ctx.hal.nv.put(NV_COUNTER, self.receiver.last_counter)
+            self.ctx.store.put(STORE_COUNTER, self.receiver.last_counter)
         for ev in events:
             if isinstance(ev, CommandAccepted):
                 self.execute(ev.name, ev.args, ev.counter)
@@ -87,7 +92,8 @@ class CommandTask:
             return False
         ph = self.ctx.phases.phase
         if ph not in DICTIONARY[name].phases:
-            self._reject(name, f"not allowed in {ph.value}", counter)
+            hint = " (SAFE: RESUME first)" if ph is Phase.SAFE and Phase.SEPARATED in DICTIONARY[name].phases else ""
+            self._reject(name, f"not allowed in {ph.value}{hint}", counter)
             return False
         self.accepted += 1
         self.ctx.events.emit(Severity.ACTIVITY_LO, "CMD_ACCEPTED", name, command=name)
@@ -112,16 +118,18 @@ class CommandTask:
         return None
 
     def _cmd_deorbit_go(self, a):
+        if self.deorbit is None:
+            return "minimal safe configuration: no deorbit logic (power-on reset needed)"
         return self.deorbit.deorbit_go(a["ignition_t_s"])
 
     def _cmd_abort(self, a):
-        self.deorbit.abort(a["reason"])
-        return None
+        if self.deorbit is not None:
+            self.deorbit.abort(a["reason"])
+            return None
+        return None if self.ctx.phases.request(Trigger.ABORT, a["reason"]) else "phase refused"
 
     def _cmd_safe(self, a):
-        if self.ctx.phases.phase in (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN):
-            self.ctx.hal.engine.shutdown()
-            self.ctx.hal.engine.arm(False)
+        # Engine and arm relays are made safe by the SAFE entry actions (fsw.safe_mode).
         return None if self.ctx.phases.request(Trigger.SAFE_CMD, "ground command") else "phase refused"
 
     def _cmd_resume(self, a):
@@ -135,8 +143,10 @@ class CommandTask:
         return why
 
     def _cmd_arm(self, a):
-        if self.ctx.hal.station.attached():
+        if self.ctx.hal.station.attached() or self.ctx.phases.phase is Phase.ATTACHED:
             return "attached to the station"
+        if self.ctx.phases.phase is Phase.SAFE:
+            return "refused in SAFE: RESUME first"
         if a["device"] == "pyro":
             return None if self.ctx.pyro.arm(True) else "refused"
         self.ctx.hal.engine.arm(True)
@@ -150,7 +160,11 @@ class CommandTask:
         return None
 
     def _cmd_pyro_fire(self, a):
-        return None if self.ctx.pyro.fire(a["channel"], "command") else "refused"
+        why = self.ctx.pyro.check(a["channel"], a["override"])
+        if why is not None:
+            self.ctx.pyro.fire(a["channel"], "command", a["override"])     # counted and evented as refused
+            return f"refused: {why}"
+        return None if self.ctx.pyro.fire(a["channel"], "command", a["override"]) else "pulse not confirmed"
 
     def _cmd_dump_recorder(self, a):
         events = self.ctx.events
@@ -163,3 +177,7 @@ class CommandTask:
 
     def _cmd_state_vector(self, a):
         return self.nav.initialise(a["r_eci_m"], a["v_eci_mps"], a["q_body_eci"])
+
+    def telemetry(self) -> dict:
+        return {"cmd_accepted": self.accepted, "cmd_rejected": self.rejected,
+                "cmd_counter": self.receiver.last_counter, "link_rejects": self.link_rejects}

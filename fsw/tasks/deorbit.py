@@ -1,29 +1,37 @@
 """Deorbit burn task (50 Hz).
 
 Requirements
-1. Nothing happens without the ground's DEORBIT_GO. With it, DEORBIT_PREP
-   starts ``deorbit.prep_lead_s`` before the planned ignition time; the engine
-   is armed there (never while attached: the HAL refuses and so does this task).
+1. Nothing happens without the ground's DEORBIT_GO (accepted in SEPARATED
+   only). With it, DEORBIT_PREP starts ``deorbit.prep_lead_s`` before the
+   planned ignition time; the engine is armed there and re-armed whenever its
+   readback shows it disarmed (a processor reset drops the arm).
 2. Ignition when the planned time has come and the pointing error is below
    ``deorbit.attitude_tol_deg``; if attitude is not reached within
    ``deorbit.ignition_window_s`` of the plan, abort to SAFE.
 3. Cutoff on the integrated sensed axial delta-v reaching ``deorbit.dv_mps``:
-   when the target falls within the next 20 ms at the sensed acceleration, the
-   valve driver's timer closes the valve at the predicted instant (a 20 ms tick
-   is 0.12 m/s, tens of km at splashdown); ``deorbit.max_burn_s`` is the
-   burn-time backup.
+   when the target falls within the next tick at the sensed acceleration, the
+   valve driver's timer closes the valve at the predicted instant;
+   ``deorbit.max_burn_s`` of accumulated burn time is the time backup.
 4. Abort (shutdown, SAFE) on pointing error above ``deorbit.abort_attitude_deg``
-   or on no sensed thrust ``deorbit.thrust_check_s`` after ignition
-   (Inversion Ray 2025: a motor that never fires). Thrust lost after at least
-   ``UNDERBURN_FRACTION`` of the target delta-v ends the burn as an underburn
-   (cutoff, COAST): the capsule is already on its way down.
+   or on no sensed thrust ``deorbit.thrust_check_s`` after an ignition
+   (Inversion Ray 2025). Thrust lost after at least ``UNDERBURN_FRACTION`` of
+   the target ends the burn as an underburn (cutoff, COAST).
+5. The burn record (go, plan, ignition, sensed dv, burn time, cutoff, result)
+   is in the state store, committed every tick of the burn, so a processor
+   reset mid-burn loses at most one tick: after the reboot (the valve closed by
+   the hardware meanwhile) the burn re-ignites when pointing is within
+   tolerance and completes to the planned dv - never a second full burn.
+6. Entering SAFE cancels the go (persisted); only a new DEORBIT_GO after
+   RESUME starts a burn again.
+7. Publishes BurnRecord.
 """
 from __future__ import annotations
 
 from fsw.events import Severity
 from fsw.phases import Phase, Trigger
+from fsw.records import AttitudeRecord, BurnRecord, ImuRecord
 
-NV_BURN = "deorbit.burn"
+STORE_KEY = "deorbit"
 #: Thrust lost after this fraction of the target delta-v: the burn ends as an
 #: underburn and the capsule coasts to entry; before it, the burn is aborted.
 UNDERBURN_FRACTION = 0.5
@@ -32,25 +40,61 @@ _RESULT = {"dv reached": "nominal", "burn time limit": "time_limit", "thrust los
 
 class DeorbitTask:
     name = "deorbit"
+    PARAMS = ("deorbit.ignition_t_s", "deorbit.prep_lead_s", "deorbit.attitude_tol_deg", "deorbit.ignition_window_s",
+              "deorbit.dv_mps", "deorbit.thrust_check_s", "deorbit.min_accel_mps2", "deorbit.abort_attitude_deg",
+              "deorbit.max_burn_s")
 
-    def __init__(self, ctx, dt_s: float):
+    def __init__(self, ctx, period_s: float):
         self.ctx = ctx
-        self.dt = dt_s
-        self.go = False
-        self.ignition_t_s: float | None = None   # plan; None = parameter value
-        self._ign_cmd_t: float | None = None
-        self.result: str | None = None
+        self.dt = period_s
+        s = ctx.store.get(STORE_KEY) or {}
+        self.go = bool(s.get("go", False))
+        self.plan_t_s = s.get("plan_t_s")
+        self.ignition_t_s = s.get("ignition_t_s")
+        self.dv_sensed_mps = float(s.get("dv_sensed_mps", 0.0))
+        self.burn_s = float(s.get("burn_s", 0.0))
+        self.cutoff_t_s = s.get("cutoff_t_s")
+        self.result = s.get("result")
+        self.ignitions = int(s.get("ignitions", 0))
+        self._ign_cmd_t: float | None = None     # this boot's last ignition command
+        self._resume_from_t: float | None = None
+        self._disarm_pending = self.cutoff_t_s is not None     # after a timed cutoff (and after any reboot)
+        if ctx.phases.phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None:
+            self._resume_from_t = ctx.clock.now_s()
+            ctx.events.emit(Severity.ACTIVITY_HI, "BURN_RESUMING", f"burn interrupted at {self.dv_sensed_mps:.2f} m/s "
+                            "sensed: re-ignition when pointing is within tolerance",
+                            dv_sensed_mps=round(self.dv_sensed_mps, 4))
+        self._pub = ctx.bus.port(BurnRecord, self.name)
+        self._pub(BurnRecord(ctx.clock.now_s(), True, self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s,
+                             self.dv_sensed_mps, self.result))   # restored state visible at once
+        ctx.phases.on_change(self._phase_changed)
+
+    def _save(self) -> None:
+        self.ctx.store.put(STORE_KEY, {"go": self.go, "plan_t_s": self.plan_t_s, "ignition_t_s": self.ignition_t_s,
+                                       "dv_sensed_mps": self.dv_sensed_mps, "burn_s": self.burn_s,
+                                       "cutoff_t_s": self.cutoff_t_s, "result": self.result,
+                                       "ignitions": self.ignitions})
+
+    def _phase_changed(self, change) -> None:
+        if change.to_phase is Phase.SAFE and self.go:
+            self.go = False
+            self._save()
+            self.ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_GO_CANCELLED", "SAFE cancels the deorbit go")
 
     # ---- commands --------------------------------------------------------------
     def deorbit_go(self, ignition_t_s: float | None) -> str | None:
         """Ground's go; returns None if accepted, else the reason."""
-        if self.ctx.phases.phase not in (Phase.SEPARATED, Phase.SAFE):
-            return f"not in SEPARATED or SAFE (phase {self.ctx.phases.phase.value})"
+        ph = self.ctx.phases.phase
+        if ph is not Phase.SEPARATED:
+            return f"not in SEPARATED (phase {ph.value})" + ("; RESUME first" if ph is Phase.SAFE else "")
+        if self.cutoff_t_s is not None:
+            return f"a deorbit burn already ended ({self.result})"
         t = self.ctx.clock.now_s()
         plan = ignition_t_s if ignition_t_s is not None else self.ctx.params.v["deorbit.ignition_t_s"]
         if plan <= t:
             return f"ignition time {plan:.1f} s is in the past (now {t:.1f} s)"
-        self.go, self.ignition_t_s = True, plan
+        self.go, self.plan_t_s = True, plan
+        self._save()
         self.ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_GO", f"go for ignition at {plan:.1f} s", ignition_t_s=plan)
         return None
 
@@ -62,74 +106,128 @@ class DeorbitTask:
         if ctx.phases.phase is Phase.DEORBIT_BURN:
             self._record_cutoff("aborted")
         self.go = False
+        self._save()
         ctx.events.emit(Severity.WARNING_HI, "DEORBIT_ABORT", reason, reason=reason)
         ctx.phases.request(Trigger.ABORT, reason)
 
     # ---- periodic -----------------------------------------------------------------
     def run(self, t_s: float) -> None:
         ph = self.ctx.phases.phase
-        if ph is Phase.SEPARATED and self.go and t_s >= self.ignition_t_s - self.ctx.params.v["deorbit.prep_lead_s"]:
+        if ph is Phase.SEPARATED and self.go and t_s >= self.plan_t_s - self.ctx.params.v["deorbit.prep_lead_s"]:
             if self.ctx.phases.request(Trigger.PREP_START, "go given and ignition approaching"):
-                if not self.ctx.hal.station.attached():
-                    self.ctx.hal.engine.arm(True)
+                self._arm()
         elif ph is Phase.DEORBIT_PREP:
             self._prep(t_s)
         elif ph is Phase.DEORBIT_BURN:
             self._burn(t_s)
+        elif self.cutoff_t_s is not None and t_s >= self.cutoff_t_s and self._disarm_pending:
+            self._disarm_pending = False
+            self.ctx.hal.engine.arm(False)
+        self._pub(BurnRecord(t_s, True, self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s,
+                             self.dv_sensed_mps, self.result))
+
+    def _arm(self) -> None:
+        eng = self.ctx.hal.engine
+        if not self.ctx.hal.station.attached() and not eng.status().armed:
+            eng.arm(True)
+
+    def _ignite(self, t_s: float, err: float) -> bool:
+        ctx, p = self.ctx, self.ctx.params.v
+        self._arm()
+        if not ctx.hal.engine.ignite():
+            return False
+        self._ign_cmd_t = t_s
+        self.ignitions += 1
+        if self.ignition_t_s is None:
+            self.ignition_t_s = t_s
+        self._save()
+        ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_IGNITION", f"ignition {self.ignitions}, pointing error "
+                        f"{err:.2f} deg", att_error_deg=err, dv_target_mps=p["deorbit.dv_mps"],
+                        dv_sensed_mps=round(self.dv_sensed_mps, 4), ignition=self.ignitions)
+        return True
 
     def _prep(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
-        if t_s < self.ignition_t_s:
+        if self.plan_t_s is None or not self.go:
+            self.abort("deorbit preparation without a go")
             return
-        err = ctx.data.att_error_deg
+        self._arm()
+        if t_s < self.plan_t_s:
+            return
+        err = ctx.bus.latest(AttitudeRecord).att_error_deg
         if err is not None and err <= p["deorbit.attitude_tol_deg"] and not ctx.hal.station.attached():
-            if ctx.hal.engine.ignite():
-                self._ign_cmd_t = t_s
-                ctx.data.ignition_t_s = t_s
-                ctx.data.dv_sensed_mps = 0.0
-                ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_IGNITION", f"ignition, pointing error {err:.2f} deg",
-                                att_error_deg=err, dv_target_mps=p["deorbit.dv_mps"])
+            if self._ignite(t_s, err):
                 ctx.phases.request(Trigger.IGNITION, f"attitude within {p['deorbit.attitude_tol_deg']} deg")
             else:
                 self.abort("engine refused ignition")
-        elif t_s > self.ignition_t_s + p["deorbit.ignition_window_s"]:
+        elif t_s > self.plan_t_s + p["deorbit.ignition_window_s"]:
             self.abort(f"burn attitude not reached within {p['deorbit.ignition_window_s']:.0f} s")
 
     def _burn(self, t_s: float) -> None:
-        d, p = self.ctx.data, self.ctx.params.v
-        ax = d.accel_body_mps2[0]
-        d.dv_sensed_mps += ax * self.dt
-        burn_s = t_s - self._ign_cmd_t
-        if burn_s >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"]:
-            if d.dv_sensed_mps < UNDERBURN_FRACTION * p["deorbit.dv_mps"]:
-                self.abort(f"no thrust sensed {burn_s:.1f} s after ignition")
+        ctx, p = self.ctx, self.ctx.params.v
+        err = ctx.bus.latest(AttitudeRecord).att_error_deg
+        if self._ign_cmd_t is None:                      # resuming after a processor reset
+            self._resume(t_s, err)
+            return
+        ax = ctx.bus.latest(ImuRecord).accel_body_mps2[0]
+        self.dv_sensed_mps += ax * self.dt
+        self.burn_s += self.dt
+        since = t_s - self._ign_cmd_t
+        if since >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"]:
+            if self.dv_sensed_mps < UNDERBURN_FRACTION * p["deorbit.dv_mps"]:
+                self.abort(f"no thrust sensed {since:.1f} s after ignition")
             else:
                 self._cutoff(t_s, "thrust lost")
             return
-        err = d.att_error_deg
         if err is not None and err > p["deorbit.abort_attitude_deg"]:
             self.abort(f"pointing error {err:.1f} deg during burn")
             return
-        to_go = p["deorbit.dv_mps"] - d.dv_sensed_mps
+        to_go = p["deorbit.dv_mps"] - self.dv_sensed_mps
         if to_go <= ax * self.dt:
             self._cutoff(t_s, "dv reached", delay_s=max(0.0, to_go / ax) if ax > 0.0 else 0.0)
-        elif burn_s >= p["deorbit.max_burn_s"]:
+        elif self.burn_s >= p["deorbit.max_burn_s"]:
             self._cutoff(t_s, "burn time limit")
+        else:
+            self._save()
+
+    def _resume(self, t_s: float, err) -> None:
+        p = self.ctx.params.v
+        if self.dv_sensed_mps >= p["deorbit.dv_mps"] - 1e-6:
+            self._cutoff(t_s, "dv reached")
+            return
+        if err is not None and err <= p["deorbit.attitude_tol_deg"] and not self.ctx.hal.station.attached():
+            if not self._ignite(t_s, err):
+                self._end_interrupted("engine refused re-ignition")
+            return
+        if t_s > self._resume_from_t + p["deorbit.ignition_window_s"]:
+            self._end_interrupted(f"burn attitude not regained within {p['deorbit.ignition_window_s']:.0f} s")
+
+    def _end_interrupted(self, why: str) -> None:
+        if self.dv_sensed_mps >= UNDERBURN_FRACTION * self.ctx.params.v["deorbit.dv_mps"]:
+            self._cutoff(self.ctx.clock.now_s(), "thrust lost")
+        else:
+            self.abort(why)
 
     def _cutoff(self, t_s: float, reason: str, delay_s: float = 0.0) -> None:
         ctx = self.ctx
         ctx.hal.engine.shutdown(delay_s)
         if delay_s > 0.0:
-            ctx.data.dv_sensed_mps = ctx.params.v["deorbit.dv_mps"]      # the timed closure delivers the rest
-        ctx.hal.engine.arm(False)
+            self.dv_sensed_mps = ctx.params.v["deorbit.dv_mps"]      # the timed closure delivers the rest
+        if delay_s == 0.0:
+            ctx.hal.engine.arm(False)    # a timed closure keeps the arm (isolation valve open) until it acts
         self._record_cutoff(_RESULT[reason], delay_s)
         ctx.phases.request(Trigger.CUTOFF, reason)
 
     def _record_cutoff(self, result: str, delay_s: float = 0.0) -> None:
-        ctx, d = self.ctx, self.ctx.data
-        d.cutoff_t_s = ctx.clock.now_s() + delay_s
+        ctx = self.ctx
+        self.cutoff_t_s = ctx.clock.now_s() + delay_s
+        self._disarm_pending = True
         self.result = result
-        ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_CUTOFF", f"cutoff ({result}), sensed dv {d.dv_sensed_mps:.2f} m/s",
-                        result=result, dv_sensed_mps=round(d.dv_sensed_mps, 4),
+        self.go = False
+        self._save()
+        ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_CUTOFF", f"cutoff ({result}), sensed dv {self.dv_sensed_mps:.2f} m/s",
+                        result=result, dv_sensed_mps=round(self.dv_sensed_mps, 4),
                         dv_target_mps=ctx.params.v["deorbit.dv_mps"])
-        ctx.hal.nv.put(NV_BURN, {"ignition_t_s": d.ignition_t_s, "cutoff_t_s": d.cutoff_t_s, "result": result})
+
+    def telemetry(self) -> dict:
+        return {"dv_sensed_mps": self.dv_sensed_mps}

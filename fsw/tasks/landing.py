@@ -4,12 +4,19 @@ Requirements
 1. Primary: the water switch reads wet for ``landing.water_persist_s``. It is
    armed only below ``landing.water_arm_alt_m`` barometric altitude (or without
    a valid baro, after the main has fired), and its persistence latch is
-   cleared when it arms (Mars Polar Lander 1999: a latched transient).
+   cleared when it arms (Mars Polar Lander 1999: a latched transient). A water
+   switch the monitors have declared failed is not used.
 2. Dissimilar backup: barometric altitude below ``landing.still_max_alt_m`` and
    steady within ``landing.still_tol_m`` over ``landing.still_window_s``.
-3. On splashdown (from ENTRY, DROGUE or MAIN): phase LANDED, then fire
+3. Last resort (no usable sensor): ``landing.backup_s`` after the main fired,
+   LANDED is declared so the beacon starts - but the main canopy is then NOT
+   released (released in the air it is a lost capsule; on the water it only
+   drags), and the float bag is inflated.
+4. On a sensed splashdown (from ENTRY, DROGUE or MAIN): phase LANDED, then fire
    ``main_release`` after ``landing.release_delay_s`` (the canopy would drag the
    capsule under) and ``float`` after ``landing.float_delay_s``.
+5. The splash time and trigger are kept in the state store, so a reset on the
+   water fires only what has not fired yet. Publishes LandingRecord.
 """
 from __future__ import annotations
 
@@ -17,20 +24,31 @@ from collections import deque
 
 from fsw.events import Severity
 from fsw.phases import Phase, Trigger
+from fsw.records import AirDataRecord, EdlRecord, HealthRecord, LandingRecord
 
+STORE_KEY = "landing"
 _DESCENT = (Phase.ENTRY, Phase.DROGUE, Phase.MAIN)
+#: Post-splash pyro channels and the parameter giving each one's delay after splashdown.
+_POST_SPLASH = (("main_release", "landing.release_delay_s"), ("float", "landing.float_delay_s"))
 
 
 class LandingTask:
     name = "landing"
+    PARAMS = ("landing.water_arm_alt_m", "landing.water_persist_s", "landing.still_window_s",
+              "landing.still_tol_m", "landing.still_max_alt_m", "landing.release_delay_s",
+              "landing.float_delay_s", "landing.backup_s")
 
-    def __init__(self, ctx, dt_s: float):
+    def __init__(self, ctx, period_s: float):
         self.ctx = ctx
-        self.dt = dt_s
+        self.dt = period_s
         self._armed = False
         self._wet_s = 0.0
         self._hist: deque = deque()
-        self._pending = ["main_release", "float"]
+        s = ctx.store.get(STORE_KEY) or {}
+        self.splash_t_s = s.get("splash_t_s")
+        self.trigger = s.get("trigger")
+        self._pub = ctx.bus.port(LandingRecord, self.name)
+        self._pub(LandingRecord(ctx.clock.now_s(), True, self.splash_t_s, self.trigger))   # restored state visible at once
 
     def run(self, t_s: float) -> None:
         ph = self.ctx.phases.phase
@@ -38,17 +56,21 @@ class LandingTask:
             self._detect(t_s)
         elif ph is Phase.LANDED:
             self._post_landing(t_s)
+        self._pub(LandingRecord(t_s, True, self.splash_t_s, self.trigger))
 
     def _detect(self, t_s: float) -> None:
-        ctx, p, d = self.ctx, self.ctx.params.v, self.ctx.data
-        alt = d.baro_alt_m if d.baro_valid else None
+        ctx, p = self.ctx, self.ctx.params.v
+        air = ctx.bus.latest(AirDataRecord)
+        alt = air.baro_alt_m if air.valid else None
+        main_t_s = ctx.bus.latest(EdlRecord).main_t_s
+        water_ok = "water" not in ctx.bus.latest(HealthRecord).degraded
         if not self._armed and ((alt is not None and alt < p["landing.water_arm_alt_m"])
-                                or (alt is None and d.main_t_s is not None)):
+                                or (alt is None and main_t_s is not None)):
             self._armed = True
             self._wet_s = 0.0
             ctx.events.emit(Severity.ACTIVITY_LO, "SPLASH_DETECT_ARMED", "water switch armed")
         reason = None
-        if self._armed:
+        if self._armed and water_ok:
             self._wet_s = self._wet_s + self.dt if ctx.hal.water.wet() else 0.0
             if self._wet_s >= p["landing.water_persist_s"]:
                 reason = "water switch"
@@ -57,23 +79,26 @@ class LandingTask:
             while self._hist and self._hist[0][0] < t_s - p["landing.still_window_s"]:
                 self._hist.popleft()
             span_s = self._hist[-1][0] - self._hist[0][0]
-            alts = [a for _, a in self._hist]
-            if reason is None and span_s >= p["landing.still_window_s"] - self.dt and alt < p["landing.still_max_alt_m"] \
-                    and max(alts) - min(alts) <= p["landing.still_tol_m"]:
-                reason = "baro steady"
+            if reason is None and span_s >= p["landing.still_window_s"] - self.dt and alt < p["landing.still_max_alt_m"]:
+                alts = [a for _, a in self._hist]
+                if max(alts) - min(alts) <= p["landing.still_tol_m"]:
+                    reason = "baro steady"
         else:
             self._hist.clear()
+        if reason is None and main_t_s is not None and t_s >= main_t_s + p["landing.backup_s"]:
+            reason = "timer"
         if reason is not None:
-            d.splash_t_s = t_s
+            self.splash_t_s, self.trigger = t_s, reason
+            ctx.store.put(STORE_KEY, {"splash_t_s": t_s, "trigger": reason})
             ctx.events.emit(Severity.ACTIVITY_HI, "SPLASHDOWN", f"splashdown detected by {reason}", trigger=reason)
             ctx.phases.request(Trigger.SPLASHDOWN, reason)
 
     def _post_landing(self, t_s: float) -> None:
-        ctx, p, d = self.ctx, self.ctx.params.v, self.ctx.data
-        since = t_s - (d.splash_t_s if d.splash_t_s is not None else ctx.phases.entered_t_s)
-        delays = {"main_release": p["landing.release_delay_s"], "float": p["landing.float_delay_s"]}
-        for ch in list(self._pending):
-            if since >= delays[ch]:
-                self._pending.remove(ch)
-                if not ctx.pyro.fired(ch):
-                    ctx.pyro.fire(ch, "splashdown")
+        ctx, p = self.ctx, self.ctx.params.v
+        since = t_s - (self.splash_t_s if self.splash_t_s is not None else ctx.phases.entered_t_s)
+        for ch, delay in _POST_SPLASH:
+            if since < p[delay] or ctx.pyro.fired(ch):
+                continue
+            if ch == "main_release" and self.trigger == "timer":
+                continue                      # requirement 3: never release on a timer alone
+            ctx.pyro.fire(ch, "splashdown")

@@ -2,19 +2,24 @@
 
 Requirements
 1. Initialised from the state vector the station or ground uplinks
-   (STATE_VECTOR); until then nav is invalid and GNC only damps rates.
+   (STATE_VECTOR), or after a processor reset from the state store's ``nav``
+   image if it is younger than ``fdir.nav_restore_max_age_s`` (propagated over
+   the gap with the gravity model, attitude with the stored rates); otherwise
+   nav stays invalid and says so (NAV_LOST) until a state vector arrives.
 2. Attitude: quaternion propagated with the gyro.
 3. Translation: velocity-Verlet propagation with the J2 gravity model; the
    accelerometer is integrated only when the sensed specific force exceeds
    ``gnc.accel_threshold_mps2`` (burn, entry, descent), so bias does not walk
    the orbit during long coasts. The accelerometer bias is estimated by averaging
-   in quiet free flight before the burn.
-4. GPS fixes (10 Hz) that pass plausibility pull position and velocity with
-   gain ``gnc.nav_gps_gain``.
-5. A non-finite or out-of-range IMU sample is rejected, counted and reported;
-   nav then coasts on the model for that tick.
-6. Publishes the sensed-acceleration magnitude (norm: insensitive to a sign or
-   mounting inversion of the accelerometer - Genesis 2004).
+   in quiet free flight before the burn, and kept in the store.
+4. GPS fixes (every 5th run) that pass plausibility pull position and velocity
+   with gain ``gnc.nav_gps_gain``.
+5. A non-finite or out-of-range IMU sample, or any sample while the monitors
+   have declared the IMU failed, is not used: nav coasts on the model.
+6. Publishes ImuRecord (sensed-acceleration magnitude: insensitive to a sign or
+   mounting inversion of the accelerometer - Genesis 2004), NavRecord and
+   GpsRecord; saves the nav state every ``fdir.nav_save_s`` (every
+   ``fdir.nav_save_dynamic_s`` in DEORBIT_PREP and DEORBIT_BURN).
 """
 from __future__ import annotations
 
@@ -23,19 +28,26 @@ import math
 from fsw.events import Severity
 from fsw.flightmath import OMEGA_E_RADPS, ecef_to_eci, gravity, quat_integrate, rotate
 from fsw.phases import Phase
+from fsw.records import AttitudeRecord, GpsRecord, HealthRecord, ImuRecord, NavRecord
 
 #: Physical limits of a credible IMU sample (well beyond the sensor ranges).
 MAX_RATE_RADPS = 35.0
 MAX_ACCEL_MPS2 = 2000.0
+#: Propagation step over a restore gap, s (J2 velocity-Verlet: orbit error < 1 m over minutes).
+RESTORE_STEP_S = 1.0
 _QUIET = (Phase.ATTACHED, Phase.SEPARATED)
+_DYNAMIC = (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN)
+STORE_KEY = "nav"
 
 
 class NavTask:
     name = "nav"
+    PARAMS = ("gnc.accel_threshold_mps2", "gnc.bias_cal_s", "gnc.nav_gps_gain", "fdir.nav_save_s",
+              "fdir.nav_save_dynamic_s", "fdir.nav_restore_max_age_s")
 
-    def __init__(self, ctx, dt_s: float):
+    def __init__(self, ctx, period_s: float):
         self.ctx = ctx
-        self.dt = dt_s
+        self.dt = period_s
         self.bad_samples = 0
         self.rejected_fixes = 0
         self._bias = (0.0, 0.0, 0.0)
@@ -43,13 +55,56 @@ class NavTask:
         self._bias_n = 0
         self._g = None
         self._tick = 0
+        self._valid = False
+        self._r = (0.0, 0.0, 0.0)
+        self._v = (0.0, 0.0, 0.0)
+        self._q = (1.0, 0.0, 0.0, 0.0)
+        self._w = (0.0, 0.0, 0.0)
+        self._fix = None
+        self._next_save_t_s = -math.inf
+        bus = ctx.bus
+        self._pub_imu = bus.port(ImuRecord, self.name)
+        self._pub_nav = bus.port(NavRecord, self.name)
+        self._pub_gps = bus.port(GpsRecord, self.name)
+        self._restore()
+
+    # ---- initialisation ---------------------------------------------------------------
+    def _restore(self) -> None:
+        ctx = self.ctx
+        saved = ctx.store.get(STORE_KEY)
+        now = ctx.clock.now_s()
+        if saved and saved.get("bias") is not None:
+            self._bias = tuple(saved["bias"])
+            self._bias_n = int(saved.get("bias_n", 0))
+            self._bias_sum = [b * self._bias_n for b in self._bias]
+        if not saved or saved.get("r") is None:
+            if ctx.boot_kind != "power_on":
+                ctx.events.emit(Severity.WARNING_HI, "NAV_LOST", "no stored navigation state: nav invalid "
+                                "until a STATE_VECTOR is loaded")
+            return
+        age = now - saved["t_s"]
+        if not 0.0 <= age <= ctx.params.v["fdir.nav_restore_max_age_s"]:
+            ctx.events.emit(Severity.WARNING_HI, "NAV_LOST", f"stored navigation state {age:.0f} s old: nav "
+                            "invalid until a STATE_VECTOR is loaded", age_s=age)
+            return
+        r, v, q, w = tuple(saved["r"]), tuple(saved["v"]), tuple(saved["q"]), tuple(saved.get("w", (0, 0, 0)))
+        t = 0.0
+        while t < age - 1e-9:
+            h = min(RESTORE_STEP_S, age - t)
+            r, v = self._verlet(r, v, (0.0, 0.0, 0.0), h, gravity(r))[:2]
+            q = quat_integrate(q, w, h)
+            t += h
+        self._r, self._v, self._q, self._w = r, v, q, w
+        self._g = gravity(r)
+        self._valid = True
+        ctx.events.emit(Severity.ACTIVITY_HI, "NAV_RESTORED", f"navigation restored from the store ({age:.1f} s "
+                        "propagated)", age_s=round(age, 3))
 
     def initialise(self, r, v, q) -> str | None:
         """Set the state from an uplinked state vector (ECI, m, m/s, body->ECI quaternion).
 
         Returns None when loaded, else why it was refused (the state is then untouched):
         the radius must be 6.2e6..5e7 m, the speed below 12 km/s, |q| within 1e-3 of 1."""
-        d = self.ctx.data
         rn = math.sqrt(sum(c * c for c in r))
         vn = math.sqrt(sum(c * c for c in v))
         n = math.sqrt(sum(c * c for c in q))
@@ -59,43 +114,62 @@ class NavTask:
             return f"speed {vn:.0f} m/s above 12000 m/s"
         if not abs(n - 1.0) <= 1e-3:
             return f"quaternion norm {n:.6f}, expected 1 within 1e-3"
-        d.r_eci_m, d.v_eci_mps = tuple(r), tuple(v)
-        d.q_body_eci = tuple(c / n for c in q)
-        d.nav_valid = True
-        self._g = gravity(d.r_eci_m)
+        self._r, self._v = tuple(r), tuple(v)
+        self._q = tuple(c / n for c in q)
+        self._valid = True
+        self._g = gravity(self._r)
+        self._next_save_t_s = -math.inf
         self.ctx.events.emit(Severity.ACTIVITY_HI, "NAV_INITIALISED", "state vector loaded")
         return None
 
+    # ---- periodic -----------------------------------------------------------------------
     def run(self, t_s: float) -> None:
-        ctx, d, dt = self.ctx, self.ctx.data, self.dt
+        ctx, dt = self.ctx, self.dt
         s = ctx.hal.imu.read()
         w, a = s.gyro_radps, s.accel_mps2
         ok = s.valid and all(math.isfinite(c) and abs(c) < MAX_RATE_RADPS for c in w) \
             and all(math.isfinite(c) and abs(c) < MAX_ACCEL_MPS2 for c in a)
+        raw_ok = ok
+        degraded = ctx.bus.latest(HealthRecord).degraded
         if not ok:
             self.bad_samples += 1
             ctx.events.emit(Severity.WARNING_LO, "IMU_SAMPLE_REJECTED", "non-finite or out-of-range IMU sample")
-            w, a = d.gyro_radps, (0.0, 0.0, 0.0)
-        else:
+        elif "imu" in degraded:
+            ok = False
+        if "nav" in degraded and self._valid:
+            self._valid = False
+            ctx.events.emit(Severity.WARNING_HI, "NAV_LOST", "navigation implausible: invalid until a STATE_VECTOR")
+        if ok:
             b = self._bias
             a = (a[0] - b[0], a[1] - b[1], a[2] - b[2])
-            d.gyro_radps = w
-        d.imu_valid = ok
-        d.accel_body_mps2 = a
+            self._w = w
+        else:
+            w, a = self._w, (0.0, 0.0, 0.0)
         mag = math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
-        d.sensed_accel_mps2 = mag
-        self._calibrate(s.accel_mps2, ok, t_s)
-        if d.nav_valid:
+        self._pub_imu(ImuRecord(t_s, ok, w, a, mag, raw_ok, s.accel_mps2 if raw_ok else (0.0, 0.0, 0.0)))
+        if ok:
+            self._calibrate(s.accel_mps2, t_s)
+        if self._valid:
             self._propagate(w, a, mag, dt)
         self._tick += 1
         if self._tick % 5 == 0:
             self._gps(t_s)
+        self._pub_nav(NavRecord(t_s, self._valid, self._r, self._v, self._q))
+        if self._valid and t_s >= self._next_save_t_s:
+            self._save(t_s)
 
-    def _calibrate(self, raw, ok: bool, t_s: float) -> None:
+    def _save(self, t_s: float) -> None:
         p = self.ctx.params.v
-        if not ok or self.ctx.phases.phase not in _QUIET or self._bias_n * self.dt >= p["gnc.bias_cal_s"]:
+        dyn = self.ctx.phases.phase in _DYNAMIC
+        self._next_save_t_s = t_s + (p["fdir.nav_save_dynamic_s"] if dyn else p["fdir.nav_save_s"])
+        self.ctx.store.put(STORE_KEY, {"t_s": t_s, "r": list(self._r), "v": list(self._v), "q": list(self._q),
+                                       "w": list(self._w), "bias": list(self._bias), "bias_n": self._bias_n})
+
+    def _calibrate(self, raw, t_s: float) -> None:
+        p = self.ctx.params.v
+        if self.ctx.phases.phase not in _QUIET or self._bias_n * self.dt >= p["gnc.bias_cal_s"]:
             return
-        if self.ctx.data.rcs_mask:
+        if self.ctx.bus.latest(AttitudeRecord).rcs_mask:
             return
         for i in range(3):
             self._bias_sum[i] += raw[i]
@@ -103,29 +177,27 @@ class NavTask:
         n = self._bias_n
         self._bias = (self._bias_sum[0] / n, self._bias_sum[1] / n, self._bias_sum[2] / n)
 
-    def _propagate(self, w, a, mag: float, dt: float) -> None:
-        d = self.ctx.data
-        q = quat_integrate(d.q_body_eci, w, dt)
-        d.q_body_eci = q
-        if mag > self.ctx.params.v["gnc.accel_threshold_mps2"]:
-            f = rotate(q, a)
-        else:
-            f = (0.0, 0.0, 0.0)
-        r, v, g = d.r_eci_m, d.v_eci_mps, self._g
+    @staticmethod
+    def _verlet(r, v, f, dt, g):
         a0 = (g[0] + f[0], g[1] + f[1], g[2] + f[2])
         h2 = 0.5 * dt * dt
         r = (r[0] + v[0] * dt + a0[0] * h2, r[1] + v[1] * dt + a0[1] * h2, r[2] + v[2] * dt + a0[2] * h2)
         g = gravity(r)
-        self._g = g
         hd = 0.5 * dt
         v = (v[0] + (a0[0] + g[0] + f[0]) * hd, v[1] + (a0[1] + g[1] + f[1]) * hd,
              v[2] + (a0[2] + g[2] + f[2]) * hd)
-        d.r_eci_m, d.v_eci_mps = r, v
+        return r, v, g
+
+    def _propagate(self, w, a, mag: float, dt: float) -> None:
+        q = quat_integrate(self._q, w, dt)
+        self._q = q
+        f = rotate(q, a) if mag > self.ctx.params.v["gnc.accel_threshold_mps2"] else (0.0, 0.0, 0.0)
+        self._r, self._v, self._g = self._verlet(self._r, self._v, f, dt, self._g)
 
     def _gps(self, t_s: float) -> None:
-        d, ctx = self.ctx.data, self.ctx
+        ctx = self.ctx
         fix = ctx.hal.gps.read()
-        if not fix.valid:
+        if not fix.valid or "gps" in ctx.bus.latest(HealthRecord).degraded:
             return
         vals = (*fix.r_ecef_m, *fix.v_ecef_mps, fix.lat_deg, fix.lon_deg, fix.alt_m)
         rn = math.sqrt(sum(c * c for c in fix.r_ecef_m))
@@ -133,8 +205,9 @@ class NavTask:
             self.rejected_fixes += 1
             ctx.events.emit(Severity.WARNING_LO, "GPS_FIX_REJECTED", "implausible GPS fix")
             return
-        d.gps_fix = fix
-        if not d.nav_valid:
+        self._fix = fix
+        self._pub_gps(GpsRecord(t_s, True, fix))
+        if not self._valid:
             return
         r_gps = ecef_to_eci(fix.r_ecef_m, t_s)
         # ECEF velocity is Earth-relative: add omega x r for the inertial velocity.
@@ -142,6 +215,15 @@ class NavTask:
         w = OMEGA_E_RADPS
         v_gps = (vr[0] - w * r_gps[1], vr[1] + w * r_gps[0], vr[2])
         k = ctx.params.v["gnc.nav_gps_gain"]
-        d.r_eci_m = tuple(a + k * (b - a) for a, b in zip(d.r_eci_m, r_gps))
-        d.v_eci_mps = tuple(a + k * (b - a) for a, b in zip(d.v_eci_mps, v_gps))
-        self._g = gravity(d.r_eci_m)
+        self._r = tuple(a + k * (b - a) for a, b in zip(self._r, r_gps))
+        self._v = tuple(a + k * (b - a) for a, b in zip(self._v, v_gps))
+        self._g = gravity(self._r)
+
+    @property
+    def state(self) -> tuple:
+        """(valid, r_eci_m, v_eci_mps, q_body_eci) now, between runs."""
+        return self._valid, self._r, self._v, self._q
+
+    def telemetry(self) -> dict:
+        """HK channels this task owns."""
+        return {"nav_valid": int(self._valid)}

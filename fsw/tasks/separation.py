@@ -13,8 +13,9 @@ PERSIST_N = 3
 
 class SeparationTask:
     name = "separation"
+    PARAMS = ()
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self._open_n = 0
 

@@ -1,8 +1,8 @@
 """Flight-app safety and command handling against the real simulator backend.
 
 The flight app runs with the in-process sim HAL (the real devices of SIL, no
-mocks); a restart is a new FlightApp on the same HAL, whose NV memory persists
-as on the flight computer.
+mocks); a restart is a new FlightApp on the same HAL and the same state-store
+file, as on the flight computer after a processor reset.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from fsw.app import FlightApp
 from fsw.clock import SimClock
 from fsw.phases import Phase
+from fsw.state_store import FileSlots
 from hal.sim_backend import build_sim_hal
 from sim.scenario import load_scenario
 from sim.vehicle import vehicle_from_config
@@ -22,16 +23,27 @@ REPO = Path(__file__).resolve().parents[2]
 KEY = bytes(range(32))      # test key; the SIL generates one per run
 
 
+STORE = {}
+
+
 @pytest.fixture
-def rig():
+def rig(tmp_path):
     sc = load_scenario(str(REPO / "config/scenarios/nominal.yaml"))
     world = World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, {"kind": "attached"},
                   sc.mission["station_orbit"], seed=1)
     hal = build_sim_hal(world)
     clock = SimClock()
     events = []
-    app = FlightApp(hal, clock, sc.mission["params"], KEY, event_sinks=[events.append])
+    STORE["path"] = tmp_path / "state.bin"
+    app = FlightApp(hal, clock, sc.mission["params"], KEY, store=FileSlots(STORE["path"]), event_sinks=[events.append])
     return world, hal, clock, app, events, sc
+
+
+def reboot(hal, clock, sc, app, **kw):
+    """Processor reset: the old app is gone; a new one boots on the same store file."""
+    app.shutdown()
+    hal.watchdog.cause = "reset"
+    return FlightApp(hal, clock, sc.mission["params"], KEY, store=FileSlots(STORE["path"]), **kw)
 
 
 def names(events):
@@ -63,12 +75,17 @@ def test_pyro_fires_once_even_across_a_restart(rig):
     advance(world, clock, app, 1.0)
     assert app.phases.phase is Phase.SEPARATED
     cmds = app.tasks["commands"]
-    assert cmds.execute("PYRO_FIRE", {"channel": "float"})
-    assert not cmds.execute("PYRO_FIRE", {"channel": "float"})
-    app2 = FlightApp(hal, clock, sc.mission["params"], KEY)                 # processor reset
-    assert app2.phases.phase is Phase.SEPARATED                        # restored from NV
-    assert not app2.tasks["commands"].execute("PYRO_FIRE", {"channel": "float"})
+    assert not cmds.execute("PYRO_FIRE", {"channel": "float"})                   # not in its phases (LANDED)
+    assert not cmds.execute("PYRO_FIRE", {"channel": "float", "override": True})  # board: hardware arm timer
+    assert world.pyro.log == []
+    advance(world, clock, app, sc.hardware["pyro_board"]["sep_timer_s"])
+    assert cmds.execute("PYRO_FIRE", {"channel": "float", "override": True})
+    assert not cmds.execute("PYRO_FIRE", {"channel": "float", "override": True})
+    app2 = reboot(hal, clock, sc, app)                                    # processor reset
+    assert app2.phases.phase is Phase.SEPARATED                        # restored from the store
+    assert not app2.tasks["commands"].execute("PYRO_FIRE", {"channel": "float", "override": True})
     assert [c for _, c in world.pyro.log] == ["float"]
+    assert app2.store.get("pyro.overrides")[0]["channel"] == "float"     # the override is on record
 
 
 @pytest.mark.parametrize("name,args,why", [
@@ -95,7 +112,7 @@ def test_set_param_checks_limits_and_survives_restart(rig):
     assert not cmds.execute("SET_PARAM", {"name": "beacon.nope", "value": 60})
     assert cmds.execute("SET_PARAM", {"name": "beacon.period_s", "value": 45})
     assert app.params["beacon.period_s"] == 45.0
-    app2 = FlightApp(hal, clock, sc.mission["params"], KEY)
+    app2 = reboot(hal, clock, sc, app)
     assert app2.params["beacon.period_s"] == 45.0
 
 
@@ -139,12 +156,12 @@ def test_bad_state_vector_is_refused_and_nav_untouched(rig):
     cmds = app.tasks["commands"]
     good = {"r_eci_m": [6.78e6, 0.0, 0.0], "v_eci_mps": [0.0, 7660.0, 0.0], "q_body_eci": [1.0, 0.0, 0.0, 0.0]}
     assert cmds.execute("STATE_VECTOR", good)
-    r0 = app.data.r_eci_m
+    state0 = app.nav.state
     for bad, why in (({**good, "q_body_eci": [0.0, 0.0, 0.0, 0.0]}, "quaternion norm"),
                      ({**good, "r_eci_m": [1.0e6, 0.0, 0.0]}, "position radius")):
         assert not cmds.execute("STATE_VECTOR", bad)
         assert why in [e for e in events if e.name == "CMD_REJECTED"][-1].message
-        assert app.data.r_eci_m == r0 and app.data.nav_valid
+        assert app.nav.state == state0 and state0[0]
 
 
 def test_uplink_junk_is_counted_not_acknowledged(rig):
@@ -186,7 +203,9 @@ def test_hk_survives_an_out_of_range_value(rig):
     """One impossible value (a 300-satellite GPS fix) is saturated; the HK packet still goes."""
     from hal.devices import GpsFix
     world, hal, clock, app, events, _ = rig
-    app.data.gps_fix = GpsFix(0.0, True, 1.0, 2.0, 3.0, (7e6, 0.0, 0.0), (0.0, 0.0, 0.0), 300)
+    from fsw.records import GpsRecord
+    app.bus._latest[GpsRecord] = GpsRecord(0.0, True, GpsFix(0.0, True, 1.0, 2.0, 3.0, (7e6, 0.0, 0.0),
+                                                             (0.0, 0.0, 0.0), 300))
     tm = app.tasks["telemetry"]
     sent = app.downlink.sent_packets
     tm.run(clock.now_s())

@@ -1,0 +1,1 @@
+"""Fault detection, isolation and recovery: monitor table, its engine, task health."""

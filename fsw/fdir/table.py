@@ -1,0 +1,76 @@
+"""Monitor and response table (cf. cFS Limit Checker watchpoints/actionpoints, HS).
+
+Each row: a monitor id, the check function's name (fsw.fdir.checks), the phases
+it runs in, its persistence (consecutive 10 Hz monitor samples that must fail),
+the response and its target, and whether a degraded device may recover
+(``recover_n`` consecutive good samples; 0 = latched for the rest of the flight).
+Thresholds are flight parameters (``fdir.*`` in fsw/mission_schema.py), so the
+table says which parameter bounds each check.
+
+Responses: ``degrade`` (the device is not used; its users fall to their
+dissimilar backups), ``isolate`` (close the engine isolation valve / the RCS
+latch valve), ``safe`` (abort to SAFE; only in the orbit phases the phase table
+allows), ``event`` (report only).
+
+| monitor | check | threshold | persistence | response | phases |
+|---|---|---|---|---|---|
+| IMU_DATA | IMU sample invalid, non-finite or out of range | sensor validity, 35 rad/s, 2000 m/s^2 | 5 (0.5 s) | degrade imu, recovers after 50 good | all |
+| IMU_ACCEL_SATURATED | an accelerometer axis at its range | fdir.accel_range_mps2 x 0.98 | 2 | event | all |
+| GYRO_RATE | body rate above what the RCS can produce | fdir.max_rate_dps | 5 | event | free flight |
+| BARO_<i>_DATA | barometer unusable under canopy (clamped, invalid, rejected) | baro range 1.2-115 kPa | 20 (2 s) | degrade baro.<i>, recovers after 20 | DROGUE, MAIN |
+| BARO_<i>_STUCK | altitude not falling under the drogue | fdir.baro_stuck_min_drop_m over fdir.baro_stuck_window_s | 1 window | degrade baro.<i>, latched | DROGUE |
+| BARO_AGREE | the two barometers disagree | chutes.baro_disagree_m | 30 (3 s) | event (fusion uses the higher: never early) | ENTRY, DROGUE, MAIN |
+| GPS_INNOVATION | fix far from the navigated position | fdir.gps_max_innovation_m | 3 | degrade gps, recovers after 30 | free flight |
+| WATER_EARLY | water switch wet where it cannot be (orbit, entry, drogue, high under the main) | landing.water_arm_alt_m + fdir.water_margin_m | 10 (1 s) | degrade water, latched | all but LANDED |
+| ENGINE_VALVE | chamber pressure with the valve commanded closed | fdir.engine_pc_off_pa | 3 (0.3 s) | isolate engine | all but DEORBIT_BURN |
+| ENGINE_NO_THRUST | no chamber pressure after an ignition (dissimilar to the accelerometer check) | fdir.engine_pc_off_pa | deorbit.thrust_check_s | event | DEORBIT_BURN |
+| RCS_DUTY | one couple commanded on nearly all the time (fighting a stuck-open thruster) | fdir.rcs_max_duty | 100 (10 s window) | isolate rcs, then safe in orbit | free flight |
+| PYRO_ARM_READBACK | board hardware arm on while attached | - | 3 | event | ATTACHED |
+| PYRO_CONTINUITY | an unfired initiator reads open | - | 3 | event | all |
+| POWER_LOW | battery state of charge low before the burn | fdir.soc_safe | 10 | safe | SEPARATED, DEORBIT_PREP |
+| NAV_PLAUSIBLE | navigated altitude below -1 km or speed above 12 km/s (Schiaparelli 2016) | - | 1 | degrade nav, recovers on a new state vector | all |
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fsw.phases import Phase
+
+P = Phase
+ALL = tuple(Phase)
+FREE = (P.SEPARATED, P.DEORBIT_PREP, P.DEORBIT_BURN, P.COAST, P.SAFE)
+CANOPY = (P.DROGUE, P.MAIN)
+
+
+@dataclass(frozen=True)
+class MonitorRow:
+    monitor: str
+    check: str                 # name of the check in fsw.fdir.checks
+    phases: tuple
+    persistence: int           # consecutive failing samples (10 Hz)
+    response: str              # degrade | isolate | safe | event
+    target: str | None = None  # device degraded / isolated
+    recover_n: int = 0         # consecutive good samples to recover (0: latched)
+    arg: object = None         # check argument (e.g. barometer index)
+
+
+TABLE = (
+    MonitorRow("IMU_DATA", "imu_data", ALL, 5, "degrade", "imu", recover_n=50),
+    MonitorRow("IMU_ACCEL_SATURATED", "accel_saturated", ALL, 2, "event"),
+    MonitorRow("GYRO_RATE", "gyro_rate", FREE, 5, "event"),
+    MonitorRow("BARO_0_DATA", "baro_data", CANOPY, 20, "degrade", "baro.0", recover_n=20, arg=0),
+    MonitorRow("BARO_1_DATA", "baro_data", CANOPY, 20, "degrade", "baro.1", recover_n=20, arg=1),
+    MonitorRow("BARO_0_STUCK", "baro_stuck", (P.DROGUE,), 1, "degrade", "baro.0", arg=0),
+    MonitorRow("BARO_1_STUCK", "baro_stuck", (P.DROGUE,), 1, "degrade", "baro.1", arg=1),
+    MonitorRow("BARO_AGREE", "baro_agree", (P.ENTRY, P.DROGUE, P.MAIN), 30, "event"),
+    MonitorRow("GPS_INNOVATION", "gps_innovation", FREE, 3, "degrade", "gps", recover_n=30),
+    MonitorRow("WATER_EARLY", "water_early", tuple(p for p in Phase if p is not P.LANDED), 10, "degrade", "water"),
+    MonitorRow("ENGINE_VALVE", "engine_valve", tuple(p for p in Phase if p is not P.DEORBIT_BURN), 3, "isolate",
+               "engine"),
+    MonitorRow("ENGINE_NO_THRUST", "engine_no_thrust", (P.DEORBIT_BURN,), 1, "event"),
+    MonitorRow("RCS_DUTY", "rcs_duty", FREE, 1, "isolate", "rcs"),
+    MonitorRow("PYRO_ARM_READBACK", "pyro_hw_arm_attached", (P.ATTACHED,), 3, "event"),
+    MonitorRow("PYRO_CONTINUITY", "pyro_continuity", ALL, 3, "event"),
+    MonitorRow("POWER_LOW", "power_low", (P.SEPARATED, P.DEORBIT_PREP), 10, "safe"),
+    MonitorRow("NAV_PLAUSIBLE", "nav_plausible", ALL, 1, "degrade", "nav"),
+)

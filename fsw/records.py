@@ -1,0 +1,126 @@
+"""Typed records the flight tasks exchange over the bus: one kind per producer.
+
+Requirements
+REC-001  Every record is a frozen dataclass stamped with the clock time it was
+         produced (``t_s``, s) and a validity flag (``valid``); a reader can tell
+         a stale record from a fresh one (``RecordBus.fresh``).
+REC-002  One writer per kind (``WRITERS``); the bus refuses a second.
+REC-003  SI units in field names; ``None`` means "not (yet) known".
+REC-004  Each kind has an ``INITIAL`` value (``valid = False``, ``t_s = -inf``),
+         published at wiring time, so a reader always finds a record.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hal.devices import GpsFix
+
+_NEVER = float("-inf")
+Vec3 = tuple[float, float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ImuRecord:
+    """IMU sample as accepted by nav: rates rad/s, bias-corrected specific force m/s^2 (body)."""
+    t_s: float
+    valid: bool
+    gyro_radps: Vec3 = (0.0, 0.0, 0.0)
+    accel_body_mps2: Vec3 = (0.0, 0.0, 0.0)
+    #: magnitude of the specific force, m/s^2 (sign- and mounting-proof: Genesis 2004)
+    sensed_accel_mps2: float = 0.0
+    #: the sample's own validity (finite, in range), whatever the monitors decided
+    raw_ok: bool = False
+    #: the raw specific force as read, m/s^2 (saturation checks)
+    raw_accel_mps2: Vec3 = (0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class NavRecord:
+    """Navigated state: ECI position m, velocity m/s, body->ECI quaternion."""
+    t_s: float
+    valid: bool
+    r_eci_m: Vec3 = (0.0, 0.0, 0.0)
+    v_eci_mps: Vec3 = (0.0, 0.0, 0.0)
+    q_body_eci: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class GpsRecord:
+    """Latest GPS fix that passed plausibility (``fix`` None before the first)."""
+    t_s: float
+    valid: bool
+    fix: GpsFix | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AttitudeRecord:
+    """Attitude control: mode, pointing error deg (None when not pointing), RCS mask."""
+    t_s: float
+    valid: bool
+    mode: str = "off"
+    att_error_deg: float | None = None
+    rcs_mask: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AirDataRecord:
+    """Fused barometric altitude m (None if no barometer usable) and how many were used."""
+    t_s: float
+    valid: bool
+    baro_alt_m: float | None = None
+    n_used: int = 0
+    #: each barometer's accepted pressure altitude this sample, m (None: not usable)
+    per_sensor_m: tuple = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BurnRecord:
+    """Deorbit burn: go, plan, ignition and cutoff times s, sensed axial dv m/s, result."""
+    t_s: float
+    valid: bool
+    go: bool = False
+    plan_t_s: float | None = None
+    ignition_t_s: float | None = None
+    cutoff_t_s: float | None = None
+    dv_sensed_mps: float = 0.0
+    result: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EdlRecord:
+    """Entry and chutes: onset, g-arm and deploy times s, the trigger of each deploy."""
+    t_s: float
+    valid: bool
+    onset_t_s: float | None = None
+    g_arm_t_s: float | None = None
+    drogue_t_s: float | None = None
+    drogue_trigger: str | None = None
+    main_t_s: float | None = None
+    main_trigger: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LandingRecord:
+    """Splashdown time s and the detector that saw it."""
+    t_s: float
+    valid: bool
+    splash_t_s: float | None = None
+    trigger: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HealthRecord:
+    """Fault protection: devices declared failed, and the monitors tripped now."""
+    t_s: float
+    valid: bool
+    degraded: frozenset = frozenset()
+    tripped: tuple = ()
+
+
+#: Record kind -> the one task that writes it (REC-002).
+WRITERS = {
+    ImuRecord: "nav", NavRecord: "nav", GpsRecord: "nav", AttitudeRecord: "attitude",
+    AirDataRecord: "baro", BurnRecord: "deorbit", EdlRecord: "chutes", LandingRecord: "landing",
+    HealthRecord: "monitors",
+}
+INITIAL = {kind: kind(_NEVER, False) for kind in WRITERS}

@@ -1,0 +1,1 @@
+"""Safety inhibits of the flight app; the hazard table is HAZARDS.md beside this file."""
