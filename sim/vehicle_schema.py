@@ -1,4 +1,5 @@
-"""Schema of config/vehicle.yaml: the capsule's physical model (simulator truth)."""
+"""Schema of config/vehicle.yaml: the capsule's physical model (simulator truth) and the
+deployment envelope its canopies are rated for (judged by tools/verdict.py)."""
 from __future__ import annotations
 
 from fsw.schema import ConfigError, ListOf, Num, Struct, Vec
@@ -16,6 +17,27 @@ _CHUTE = Struct({
     "inflation_sigma_s": _n("s", 0, 10, "per-run inflation-time dispersion, 1 sigma: inflation_s + N(0, sigma) "
                             "drawn once per run, floored at 0.05 s"),
 })
+
+# Deployment envelope: conditions at the pyro pulse (simulator truth) inside which a canopy
+# deployment counts as nominal. Values and their sources: config/vehicle.yaml.
+_ENVELOPE = Struct({
+    "drogue": Struct({
+        "mach_min": _n("-", 0, 10, "lowest flight Mach number at which the drogue may be fired (0: no lower bound)"),
+        "mach_max": _n("-", 0, 10, "highest flight Mach number at which the drogue may be fired",
+                       min_exclusive=True),
+        "q_max_pa": _n("Pa", 0, 1e5, "highest dynamic pressure 0.5 rho V^2 at which the drogue may be fired",
+                       min_exclusive=True),
+    }, doc="drogue deployment envelope"),
+    "main": Struct({
+        "alt_min_m": _n("m", 0, 1e5, "lowest geodetic altitude at which the main may be fired"),
+        "alt_max_m": _n("m", 0, 1e5, "highest geodetic altitude at which the main may be fired",
+                        min_exclusive=True),
+        "mach_max": _n("-", 0, 10, "highest flight Mach number at which the main may be fired",
+                       min_exclusive=True),
+        "q_max_pa": _n("Pa", 0, 1e5, "highest dynamic pressure 0.5 rho V^2 at which the main may be fired",
+                       min_exclusive=True),
+    }, doc="main deployment envelope"),
+}, doc="deployment envelope of each canopy, judged on truth at the pyro pulse (tools/verdict.py)")
 
 VEHICLE = Struct({
     "mass": Struct({
@@ -51,6 +73,7 @@ VEHICLE = Struct({
                        "world tick (one 50 Hz flight cycle), so the on-time is rounded up to whole ticks"),
     }),
     "chutes": Struct({"drogue": _CHUTE, "main": _CHUTE}),
+    "deployment_envelope": _ENVELOPE,
 })
 
 def check_vehicle(cfg: dict) -> dict:
@@ -60,5 +83,11 @@ def check_vehicle(cfg: dict) -> dict:
         raise ConfigError("", "aero.cd_value", f"expected {len(a['cd_mach'])} values (one per cd_mach entry), got {len(a['cd_value'])}")
     if any(b <= x for x, b in zip(a["cd_mach"], a["cd_mach"][1:])):
         raise ConfigError("", "aero.cd_mach", "expected strictly increasing Mach numbers")
+    env = cfg["deployment_envelope"]
+    for path, lo, hi in (("drogue", "mach_min", "mach_max"), ("main", "alt_min_m", "alt_max_m")):
+        e = env[path]
+        if e[lo] >= e[hi]:
+            raise ConfigError("", f"deployment_envelope.{path}.{hi}",
+                              f"expected more than {path}.{lo} ({e[lo]:g}), got {e[hi]:g}")
     return cfg
 

@@ -2,7 +2,9 @@
 
 ``fly(scenario, campaign_seed, run)`` disperses the scenario for that run
 (sim/dispersions.py), flies it with the ordinary SIL (tools/sil.py, no output
-files) and returns a JSON-able record. It never raises for a run that fails:
+files) and returns a JSON-able record. Its ``result`` and ``failure_reasons`` are
+the SIL summary's, i.e. the verdict of tools/verdict.py: a campaign judges a run
+exactly as ``elsrs sil`` does, and nothing here or in the report recomputes it. It never raises for a run that fails:
 an exception inside the run becomes a ``failed`` record with its traceback.
 A worker process that dies is recorded by the executor (``crash_record``).
 
@@ -24,7 +26,9 @@ METRICS = ("splash_lat_deg", "splash_lon_deg", "miss_km", "peak_load_g", "peak_h
            "drogue_mach", "drogue_alt_m", "drogue_q_pa", "main_mach", "main_alt_m", "main_q_pa",
            "splash_speed_mps", "burn_dv_mps")
 #: Further summary values kept per run (after the required columns in runs.csv).
-EXTRA_METRICS = ("splash_vertical_speed_mps", "sim_time_s", "splash_t_s", "peak_q_pa", "drogue_trigger", "main_trigger", "resets")
+#: ``anomalies``: the summary's anomalies (task exceptions, monitor responses) joined with "; ".
+EXTRA_METRICS = ("splash_vertical_speed_mps", "sim_time_s", "splash_t_s", "peak_q_pa", "drogue_trigger", "main_trigger", "resets",
+                 "anomalies")
 
 
 def _get(d, key):
@@ -43,6 +47,7 @@ def metrics_from_summary(s: dict) -> dict:
         "splash_vertical_speed_mps": _get(sp, "vertical_speed_mps"),
         "sim_time_s": s.get("sim_time_s"), "splash_t_s": _get(sp, "t_s"), "peak_q_pa": _get(en, "peak_q_pa"),
         "drogue_trigger": _get(dr, "trigger"), "main_trigger": _get(mn, "trigger"), "resets": s.get("resets"),
+        "anomalies": "; ".join(s.get("anomalies") or []) or None,
     }
 
 
