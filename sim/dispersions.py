@@ -46,6 +46,8 @@ Requirements
 8. The engine and chute error models are the vehicle's own (sim/vehicle.py,
    drawn by the world from the run seed); ``engine:`` and ``chutes:`` override
    their sigmas. ``sensors:`` factors multiply config/sil.yaml error terms.
+9. ``faults.reset_at_s`` adds one ``fsw reset`` fault at the drawn mission time
+   (clamped at 0) to the scenario's own faults.
 """
 from __future__ import annotations
 
@@ -162,6 +164,10 @@ DISPERSIONS = Struct({
     }, default={}, doc="the vehicle's own per-run engine error model (drawn by the world from the run seed)"),
     "chutes": Struct({"drogue": _CHUTE_SIGMAS, "main": _CHUTE_SIGMAS}, default={},
                      doc="the vehicle's own per-run chute error models (drawn by the world from the run seed)"),
+    "faults": Struct({
+        "reset_at_s": _offset("s", "time of one processor reset (a fsw reset fault at that mission time): a "
+                              "reset-time campaign (issue 8) draws it uniform over the mission"),
+    }, default={}, doc="fault draws added to the scenario's faults (requirement 9)"),
     "sensors": MapOf(Str(choices=SENSOR_TERMS), _factor("factor on a config/sil.yaml error term, one independent "
                                                         "draw per element (axis, barometer)"), default={},
                      doc="hardware error-term path -> factor distribution"),
@@ -391,10 +397,22 @@ def disperse(scenario, campaign_seed: int, run: int) -> DispersedRun:
         else:
             hardware[dev][key] = _clamp(cur * dr.draw(f"sensors.{term}", spec), lim)
 
+    # Fault draws (requirement 9).
+    faults = list(scenario.faults)
+    spec = d["faults"]["reset_at_s"]
+    if spec is not None:
+        t = max(0.0, dr.draw("faults.reset_at_s", spec))
+        faults.append(_FAULT_SCHEMA().validate({"target": "fsw", "kind": "reset", "at_s": t}, "faults"))
+
     seed = run_seed(campaign_seed, run)
     sc = replace(scenario, seed=seed, start=start, vehicle=vehicle, mission=mission, environment=env,
-                 hardware=hardware)
+                 hardware=hardware, faults=faults)
     return DispersedRun(run, seed, sc, dr.draws)
+
+
+def _FAULT_SCHEMA():
+    from sim.scenario import FAULT     # late: sim.scenario imports this module
+    return FAULT
 
 
 def _START_SCHEMA():

@@ -27,7 +27,7 @@ FAULT_TARGETS = (
 )
 FAULT_KINDS = ("bias", "scale", "invert", "stuck", "dropout", "noise", "saturate", "transient",
                "no_ignition", "underperform", "stuck_open", "stuck_closed", "no_fire",
-               "no_inflate", "corrupt", "reset")
+               "no_inflate", "corrupt", "reset", "hang")
 
 _SENSOR = ("bias", "scale", "invert", "stuck", "dropout", "noise", "saturate")
 #: Target family -> applicable kinds.
@@ -42,7 +42,7 @@ APPLICABLE = {
     "chute": ("no_inflate",),
     "iridium": ("dropout",),
     "link": ("dropout", "corrupt"),
-    "fsw": ("reset",),
+    "fsw": ("reset", "hang"),
 }
 #: Tolerance of fault start and end times, s: tick times are k * 0.02 and
 #: at_s + duration_s sums carry rounding (0.1 + 0.2 > 0.3), so compare with slack.

@@ -154,6 +154,7 @@ class SilRun:
         stop_t = sc.stop["t_s"]
         after = sc.stop["after_landed_s"]
         has_faults = bool(w.faults.faults)
+        hung = False
         resets = [f for f in w.faults.faults if f.spec["kind"] == "reset"]
         ei_t = None
         peak = {"load_g": 0.0, "q_pa": 0.0, "heat": 0.0}
@@ -172,7 +173,8 @@ class SilRun:
                     if not f.done and f.start_s is not None and t >= f.start_s - TIME_TOL_S:
                         f.done = True
                         self.fc.reset("reset")
-            self.fc.tick(t)
+                hung = any(f.spec["kind"] == "hang" for f in w.faults.active(t, "fsw"))
+            self.fc.tick(t, hung)
             if self.live is not None:
                 self.live.tick(t, self.hal.link)
             tr = w.truth()

@@ -12,7 +12,8 @@ Requirements
    FlightApp boots, told the reset cause by the hardware's reset-cause
    register (``reset`` or ``watchdog``). A reset while booting restarts the boot.
 3. The watchdog (``flight_computer.watchdog_timeout_s``) restarts its timer at
-   each boot and bites when the app stops kicking it.
+   each boot and bites when the app stops kicking it - for instance while an
+   ``fsw hang`` fault stalls the processor (no task runs at all).
 """
 from __future__ import annotations
 
@@ -67,8 +68,8 @@ class FlightComputer:
         self.hal.watchdog.cause = cause
         self._up_at_s = t + self.boot_s
 
-    def tick(self, t_s: float) -> None:
-        """One base tick of the flight computer at clock time ``t_s``."""
+    def tick(self, t_s: float, hung: bool = False) -> None:
+        """One base tick of the flight computer at clock time ``t_s``; ``hung``: stalled (fsw hang)."""
         if self._up_at_s is not None:
             if t_s < self._up_at_s - 1e-9:
                 return
@@ -78,7 +79,8 @@ class FlightComputer:
             self.watchdog_bites += 1
             self.reset("watchdog")
             return
-        self.app.tick()
+        if not hung:
+            self.app.tick()
 
     def close(self) -> None:
         if self.up:

@@ -734,6 +734,19 @@ def fsw_reset(target):
     assert run.app.phases.phase.value == "SEPARATED", "restored from NV memory"
 
 
+@effect("fsw", "hang", ["fsw"])
+def fsw_hang(target):
+    """A stalled processor stops kicking the watchdog: it bites after its timeout and the
+    flight computer reboots with the reset cause ``watchdog``."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        s, run = fly(Path(d), stop={"t_s": 12},
+                     faults=[{"target": target, "kind": "hang", "at_s": 2.0, "duration_s": 5.0}])
+    assert s["resets"] == 1 and run.fc.watchdog_bites == 1
+    assert run.hal.watchdog.reset_cause() == "watchdog"
+    assert run.app.boot.kind == "processor_reset" and run.app.phases.phase.value == "SEPARATED"
+
+
 # ---- the registry is complete -----------------------------------------------------------------
 @pytest.mark.parametrize("check, target", [p for ps in EFFECT_CHECKS.values() for p in ps])
 def test_fault_effect_seen_by_flight_software(check, target):
@@ -825,9 +838,9 @@ def test_reset_at_phase_in_a_sil_flight(tmp_path):
     assert s["resets"] == 1 and s["faults_injected"] == 1
 
 
-def test_reset_after_the_stop_time_is_not_injected(tmp_path):
-    s, _ = fly(tmp_path, stop={"t_s": 2}, faults=[{"target": "fsw", "kind": "reset", "at_s": 3.0}])
-    assert s["resets"] == 0 and s["faults_injected"] == 0
+def test_reset_after_the_stop_time_is_an_input_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"faults\[0\]\.at_s: expected a start time before stop.t_s"):
+        fly(tmp_path, stop={"t_s": 2}, faults=[{"target": "fsw", "kind": "reset", "at_s": 3.0}])
 
 
 def test_at_phase_of_the_initial_phase_starts(tmp_path):
