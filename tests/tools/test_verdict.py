@@ -221,3 +221,19 @@ def test_main_commanded_at_high_mach_is_not_landed(tmp_path):
     else:                                   # refused: no pyro at 60 s; the main waits for its trigger under the drogue
         assert all(f["t_s"] >= 100.0 for f in s["pyro_fires"])
         assert s["main"] is None or s["main"]["mach"] < 0.5
+
+
+def test_main_fired_by_ground_override_at_mach_23_fails_the_run_naming_mach(tmp_path):
+    """The same early main with the authenticated override (issue 8 item 7), so it does fire: the
+    capsule still splashes softly under it, and the verdict fails the run on Mach, altitude and phase."""
+    doc = {"extends": str(REPO / "config" / "scenarios" / "edl.yaml"),
+           "commands": [{"at_s": 60, "name": "PYRO_FIRE", "args": {"channel": "main", "override": True}}]}
+    path = tmp_path / "override_main.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    s = fly(path)
+    assert s["main"]["deploy_t_s"] == pytest.approx(60.0, abs=0.1) and s["main"]["mach"] > 10.0
+    assert s["result"] == "failed"
+    reasons = s["failure_reasons"]
+    assert any(r.startswith("main fired at Mach ") and "above the envelope's 0.50" in r for r in reasons), reasons
+    assert any(r.startswith("main fired at altitude ") and "above the envelope's 6000 m" in r for r in reasons)
+    assert any(r.startswith("pyro main fired in COAST at t = 60.0 s") for r in reasons), reasons
