@@ -72,5 +72,7 @@ TABLE = (
     MonitorRow("PYRO_ARM_READBACK", "pyro_hw_arm_attached", (P.ATTACHED,), 3, "event"),
     MonitorRow("PYRO_CONTINUITY", "pyro_continuity", ALL, 3, "event"),
     MonitorRow("POWER_LOW", "power_low", (P.SEPARATED, P.DEORBIT_PREP), 10, "safe"),
-    MonitorRow("NAV_PLAUSIBLE", "nav_plausible", ALL, 1, "degrade", "nav"),
+    # recover_n=1: nav drops its state on the degrade and stays invalid until a new STATE_VECTOR;
+    # latched, the flag would re-invalidate every state vector loaded afterwards (never recovering).
+    MonitorRow("NAV_PLAUSIBLE", "nav_plausible", ALL, 1, "degrade", "nav", recover_n=1),
 )

@@ -76,7 +76,12 @@ class DeorbitTask:
                                        "ignitions": self.ignitions})
 
     def _phase_changed(self, change) -> None:
-        if change.to_phase is Phase.SAFE and self.go:
+        if change.to_phase is Phase.SAFE and change.from_phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None:
+            # SAFE entered by fault protection mid-burn (the SAFE entry actions closed the engine): the
+            # burn ended aborted, recorded as abort() records it, so no later go resumes a half-burn.
+            self._record_cutoff("aborted")
+            self.ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_GO_CANCELLED", "SAFE cancels the deorbit go")
+        elif change.to_phase is Phase.SAFE and self.go:
             self.go = False
             self._save()
             self.ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_GO_CANCELLED", "SAFE cancels the deorbit go")
@@ -166,6 +171,12 @@ class DeorbitTask:
     def _burn(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
         err = ctx.bus.latest(AttitudeRecord).att_error_deg
+        if self._ign_cmd_t is None and self.cutoff_t_s is not None:
+            # Reset after the cutoff was committed but before the phase change was: finish the
+            # transition the ended burn already made; never re-ignite it.
+            ctx.phases.request(Trigger.ABORT if self.result == "aborted" else Trigger.CUTOFF,
+                               f"burn ended before the reset ({self.result})")
+            return
         if self._ign_cmd_t is None:                      # resuming after a processor reset
             self._resume(t_s, err)
             return

@@ -1,0 +1,126 @@
+"""Landing task: water switch armed late (Mars Polar Lander), baro-steady backup, timer backup, post-splash pyros."""
+from __future__ import annotations
+
+import pytest
+
+from fakes import Rig
+from fsw.phases import Phase
+from fsw.records import AirDataRecord, EdlRecord, HealthRecord, LandingRecord
+
+MAIN_T = 5000.0
+
+
+def under_main(rig, alt_m, degraded=frozenset()):
+    """Each step: the main fired at MAIN_T, the fused baro altitude (None: none usable), the health record."""
+    def before(t):
+        rig.publish(EdlRecord(t, True, main_t_s=MAIN_T, main_trigger="baro", drogue_t_s=MAIN_T - 200.0))
+        a = alt_m() if callable(alt_m) else alt_m
+        rig.publish(AirDataRecord(t, a is not None, a, 0 if a is None else 2))
+        rig.publish(HealthRecord(t, True, frozenset(degraded)))
+    return before
+
+
+def main_rig(t0_s=MAIN_T + 10.0):
+    rig = Rig(Phase.MAIN, t0_s=t0_s)
+    return rig, rig.build("landing")
+
+
+def test_water_transient_above_the_arming_altitude_is_ignored():
+    rig, ld = main_rig()
+    rig.dev.water.is_wet = True                               # spray, a wet switch, a transient
+    rig.run(ld, 3.0, before=under_main(rig, 2000.0))
+    assert rig.phases.phase is Phase.MAIN
+    alt = iter(range(700, 0, -1))                             # 1 m per sample through the arming altitude
+    n = rig.run(ld, 15.0, before=under_main(rig, lambda: float(next(alt))),
+                until=lambda: rig.phases.phase is Phase.LANDED)
+    armed = rig.last("SPLASH_DETECT_ARMED")
+    assert armed is not None
+    assert rig.phases.phase is Phase.LANDED
+    assert rig.now - armed.t_s == pytest.approx(1.0, abs=0.11)   # the latch restarted when it armed
+    assert n > 100
+    assert ld.trigger == "water switch"
+
+
+def test_water_switch_splash_releases_the_main_then_inflates_the_float():
+    rig, ld = main_rig()
+    rig.run(ld, 1.0, before=under_main(rig, 300.0))
+    rig.dev.water.is_wet = True
+    rig.run(ld, 1.2, before=under_main(rig, 0.0), until=lambda: rig.phases.phase is Phase.LANDED)
+    assert rig.phases.phase is Phase.LANDED
+    t_splash = ld.splash_t_s
+    assert rig.store.get("landing") == {"splash_t_s": t_splash, "trigger": "water switch"}
+    assert rig.bus.latest(LandingRecord).splash_t_s == t_splash
+    rig.run(ld, 1.9, before=under_main(rig, 0.0))
+    assert rig.dev.pyro.pulses == []
+    rig.run(ld, 0.2, before=under_main(rig, 0.0))
+    assert rig.dev.pyro.pulses == ["main_release"]
+    rig.run(ld, 1.0, before=under_main(rig, 0.0))
+    assert rig.dev.pyro.pulses == ["main_release", "float"]
+    rig.run(ld, 5.0, before=under_main(rig, 0.0))
+    assert rig.dev.pyro.pulses == ["main_release", "float"]   # each once
+
+
+def test_failed_water_switch_is_not_used_and_baro_steady_lands():
+    rig, ld = main_rig()
+    rig.dev.water.is_wet = True
+    rig.run(ld, 10.0, before=under_main(rig, 100.0, degraded={"water"}))
+    assert rig.phases.phase is Phase.MAIN
+    rig.run(ld, 31.0, before=under_main(rig, 3.0, degraded={"water"}), until=lambda: rig.phases.phase is Phase.LANDED)
+    assert rig.phases.phase is Phase.LANDED and ld.trigger == "baro steady"
+
+
+def test_descending_baro_is_not_steady():
+    rig, ld = main_rig()
+    alt = iter(x * 0.6 for x in range(600, 0, -1))           # 6 m/s from 360 m
+    rig.run(ld, 40.0, before=under_main(rig, lambda: next(alt, 0.0) + 50.0))
+    assert rig.phases.phase is Phase.MAIN
+
+
+def test_timer_backup_declares_landed_without_releasing_the_main():
+    rig, ld = main_rig(t0_s=MAIN_T + 1190.0)
+    rig.run(ld, 9.9, before=under_main(rig, None))           # no baro, dry switch
+    assert rig.phases.phase is Phase.MAIN
+    rig.run(ld, 0.2, before=under_main(rig, None))
+    assert rig.phases.phase is Phase.LANDED and ld.trigger == "timer"
+    rig.run(ld, 10.0, before=under_main(rig, None))
+    assert "main_release" not in rig.dev.pyro.requests       # released in the air it is a lost capsule
+    assert rig.dev.pyro.pulses == ["float"]
+
+
+def test_reset_on_the_water_fires_only_what_has_not_fired():
+    rig, ld = main_rig()
+    rig.dev.water.is_wet = True
+    rig.run(ld, 1.5, before=under_main(rig, 0.0), until=lambda: rig.phases.phase is Phase.LANDED)
+    rig.run(ld, 2.5, before=under_main(rig, 0.0))
+    assert rig.dev.pyro.pulses == ["main_release"]
+    rig2 = rig.reboot()
+    assert rig2.phases.phase is Phase.LANDED
+    ld2 = rig2.build("landing")
+    assert ld2.splash_t_s == ld.splash_t_s
+    rig2.run(ld2, 3.0, before=under_main(rig2, 0.0))
+    assert rig.dev.pyro.pulses == ["main_release", "float"]
+
+
+def test_reset_after_a_timer_landing_still_never_releases():
+    rig, ld = main_rig(t0_s=MAIN_T + 1199.0)
+    rig.run(ld, 1.2, before=under_main(rig, None))
+    assert ld.trigger == "timer"
+    rig2 = rig.reboot()
+    ld2 = rig2.build("landing")
+    rig2.run(ld2, 10.0, before=under_main(rig2, None))
+    assert "main_release" not in rig.dev.pyro.requests
+
+
+def test_without_baro_the_switch_arms_once_the_main_is_out():
+    rig, ld = main_rig()
+    rig.dev.water.is_wet = True
+    rig.run(ld, 1.2, before=under_main(rig, None), until=lambda: rig.phases.phase is Phase.LANDED)
+    assert rig.phases.phase is Phase.LANDED and ld.trigger == "water switch"
+
+
+def test_nothing_in_orbit():
+    rig = Rig(Phase.COAST, t0_s=100.0)
+    ld = rig.build("landing")
+    rig.dev.water.is_wet = True
+    rig.run(ld, 3.0, before=lambda t: rig.publish(AirDataRecord(t, True, 0.0, 2)))
+    assert rig.phases.phase is Phase.COAST and rig.dev.pyro.requests == []
