@@ -106,6 +106,8 @@ def engine_no_thrust(s, row, mem):
     b = s.burn
     if b.ignition_t_s is None or s.t_s < b.ignition_t_s + s.p["deorbit.thrust_check_s"]:
         return True
+    if not s.engine.valve_open:
+        return True                 # valve commanded closed (e.g. waiting to re-light after a reset)
     return s.engine.chamber_pressure_pa > s.p["fdir.engine_pc_off_pa"]
 
 

@@ -43,6 +43,7 @@ class ChuteTask:
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.dt = period_s
+        self._t_prev: float | None = None       # last run's time: elapsed-time integration
         self._onset_s = 0.0
         self._below = {"drogue": 0, "drogue_unarmed": 0, "main": 0}
         s = ctx.store.get(STORE_KEY) or {}
@@ -84,15 +85,16 @@ class ChuteTask:
             self._main(t_s, ph)
         self._pub(EdlRecord(t_s, True, self.onset_t_s, self.g_arm_t_s, self.drogue_t_s, self.drogue_trigger,
                             self.main_t_s, self.main_trigger))
+        self._t_prev = t_s
 
     def _entry_onset(self, t_s: float, ph: Phase, accel: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
         if accel >= p["entry.onset_mps2"]:
-            self._onset_s += self.dt
+            self._onset_s += self.dt if self._t_prev is None else max(0.0, t_s - self._t_prev)
         else:
             self._onset_s = 0.0
         cutoff = ctx.bus.latest(BurnRecord).cutoff_t_s
-        if self._onset_s >= p["entry.onset_persist_s"]:
+        if self._onset_s >= p["entry.onset_persist_s"] - 1e-9:     # ten 0.1 s steps sum to 0.9999...
             ctx.phases.request(Trigger.DECEL_ONSET, f"sensed deceleration {accel:.2f} m/s^2")
         elif ph is Phase.COAST and cutoff is not None and t_s >= cutoff + p["entry.onset_backup_s"]:
             ctx.phases.request(Trigger.DECEL_ONSET, "timer backup after cutoff")

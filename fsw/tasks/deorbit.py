@@ -47,6 +47,7 @@ class DeorbitTask:
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.dt = period_s
+        self._t_prev: float | None = None
         s = ctx.store.get(STORE_KEY) or {}
         self.go = bool(s.get("go", False))
         self.plan_t_s = s.get("plan_t_s")
@@ -59,7 +60,13 @@ class DeorbitTask:
         self._ign_cmd_t: float | None = None     # this boot's last ignition command
         self._resume_from_t: float | None = None
         self._disarm_pending = self.cutoff_t_s is not None     # after a timed cutoff (and after any reboot)
-        if ctx.phases.phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None:
+        if ctx.phases.phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None and ctx.hal.engine.status().valve_open:
+            # Rebuilt while the motor is still burning (fault protection restarted this task,
+            # no processor reset): take the running burn over rather than re-light it.
+            self._ign_cmd_t = ctx.clock.now_s()
+            ctx.events.emit(Severity.ACTIVITY_HI, "BURN_ADOPTED", f"running burn taken over at {self.dv_sensed_mps:.2f} "
+                            "m/s sensed", dv_sensed_mps=round(self.dv_sensed_mps, 4))
+        elif ctx.phases.phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None:
             self._resume_from_t = ctx.clock.now_s()
             ctx.events.emit(Severity.ACTIVITY_HI, "BURN_RESUMING", f"burn interrupted at {self.dv_sensed_mps:.2f} m/s "
                             "sensed: re-ignition when pointing is within tolerance",
@@ -118,13 +125,16 @@ class DeorbitTask:
     # ---- periodic -----------------------------------------------------------------
     def run(self, t_s: float) -> None:
         ph = self.ctx.phases.phase
+        # Elapsed time since the last run (a cycle slip counts in full); one period on the first.
+        dt = self.dt if self._t_prev is None else max(0.0, t_s - self._t_prev)
+        self._t_prev = t_s
         if ph is Phase.SEPARATED and self.go and t_s >= self.plan_t_s - self.ctx.params.v["deorbit.prep_lead_s"]:
             if self.ctx.phases.request(Trigger.PREP_START, "go given and ignition approaching"):
                 self._arm()
         elif ph is Phase.DEORBIT_PREP:
             self._prep(t_s)
         elif ph is Phase.DEORBIT_BURN:
-            self._burn(t_s)
+            self._burn(t_s, dt)
         elif self.cutoff_t_s is not None and t_s >= self.cutoff_t_s and self._disarm_pending:
             self._disarm_pending = False
             self.ctx.hal.engine.arm(False)
@@ -168,7 +178,7 @@ class DeorbitTask:
         elif t_s > self.plan_t_s + p["deorbit.ignition_window_s"]:
             self.abort(f"burn attitude not reached within {p['deorbit.ignition_window_s']:.0f} s")
 
-    def _burn(self, t_s: float) -> None:
+    def _burn(self, t_s: float, dt: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
         err = ctx.bus.latest(AttitudeRecord).att_error_deg
         if self._ign_cmd_t is None and self.cutoff_t_s is not None:
@@ -181,8 +191,8 @@ class DeorbitTask:
             self._resume(t_s, err)
             return
         ax = ctx.bus.latest(ImuRecord).accel_body_mps2[0]
-        self.dv_sensed_mps += ax * self.dt
-        self.burn_s += self.dt
+        self.dv_sensed_mps += ax * dt
+        self.burn_s += dt
         since = t_s - self._ign_cmd_t
         if since >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"]:
             if self.dv_sensed_mps < UNDERBURN_FRACTION * p["deorbit.dv_mps"]:

@@ -41,6 +41,7 @@ class LandingTask:
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.dt = period_s
+        self._t_prev: float | None = None       # last run's time: elapsed-time integration
         self._armed = False
         self._wet_s = 0.0
         self._hist: deque = deque()
@@ -57,6 +58,7 @@ class LandingTask:
         elif ph is Phase.LANDED:
             self._post_landing(t_s)
         self._pub(LandingRecord(t_s, True, self.splash_t_s, self.trigger))
+        self._t_prev = t_s
 
     def _detect(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
@@ -71,8 +73,9 @@ class LandingTask:
             ctx.events.emit(Severity.ACTIVITY_LO, "SPLASH_DETECT_ARMED", "water switch armed")
         reason = None
         if self._armed and water_ok:
-            self._wet_s = self._wet_s + self.dt if ctx.hal.water.wet() else 0.0
-            if self._wet_s >= p["landing.water_persist_s"]:
+            step = self.dt if self._t_prev is None else max(0.0, t_s - self._t_prev)   # cycle slips count
+            self._wet_s = self._wet_s + step if ctx.hal.water.wet() else 0.0
+            if self._wet_s >= p["landing.water_persist_s"] - 1e-9:     # sums of 0.1 s steps fall short of 1.0
                 reason = "water switch"
         if alt is not None:
             self._hist.append((t_s, alt))

@@ -48,6 +48,7 @@ class NavTask:
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.dt = period_s
+        self._t_prev: float | None = None
         self.bad_samples = 0
         self.rejected_fixes = 0
         self._bias = (0.0, 0.0, 0.0)
@@ -124,7 +125,11 @@ class NavTask:
 
     # ---- periodic -----------------------------------------------------------------------
     def run(self, t_s: float) -> None:
-        ctx, dt = self.ctx, self.dt
+        ctx = self.ctx
+        # Elapsed time since the last run, not the nominal period: a cycle slip (skipped
+        # ticks) must not under-integrate the attitude or the orbit.
+        dt = self.dt if self._t_prev is None else max(0.0, t_s - self._t_prev)
+        self._t_prev = t_s
         s = ctx.hal.imu.read()
         w, a = s.gyro_radps, s.accel_mps2
         ok = s.valid and all(math.isfinite(c) and abs(c) < MAX_RATE_RADPS for c in w) \

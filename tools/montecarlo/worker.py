@@ -28,7 +28,7 @@ METRICS = ("splash_lat_deg", "splash_lon_deg", "miss_km", "peak_load_g", "peak_h
 #: Further summary values kept per run (after the required columns in runs.csv).
 #: ``anomalies``: the summary's anomalies (task exceptions, monitor responses) joined with "; ".
 EXTRA_METRICS = ("splash_vertical_speed_mps", "sim_time_s", "splash_t_s", "peak_q_pa", "drogue_trigger", "main_trigger", "resets",
-                 "anomalies")
+                 "anomalies", "burn_dv_target_mps", "pyro_fire_counts")
 
 
 def _get(d, key):
@@ -48,7 +48,18 @@ def metrics_from_summary(s: dict) -> dict:
         "sim_time_s": s.get("sim_time_s"), "splash_t_s": _get(sp, "t_s"), "peak_q_pa": _get(en, "peak_q_pa"),
         "drogue_trigger": _get(dr, "trigger"), "main_trigger": _get(mn, "trigger"), "resets": s.get("resets"),
         "anomalies": "; ".join(s.get("anomalies") or []) or None,
+        "burn_dv_target_mps": _get(b, "dv_target_mps"),
+        #: pulses per channel, e.g. "drogue:1 main:1 main_release:1 float:1"
+        "pyro_fire_counts": " ".join(f"{ch}:{n}" for ch, n in sorted(_counts(s.get("pyro_fires") or []).items()))
+        or None,
     }
+
+
+def _counts(fires: list) -> dict:
+    out: dict = {}
+    for f in fires:
+        out[f["channel"]] = out.get(f["channel"], 0) + 1
+    return out
 
 
 def _vehicle_draws(world_vehicle, nominal) -> dict:

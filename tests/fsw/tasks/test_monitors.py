@@ -106,6 +106,7 @@ def test_engine_valve_is_not_judged_during_the_burn():
 def test_engine_no_thrust_is_reported():
     rig = Rig(Phase.DEORBIT_BURN, t0_s=1200.0)
     m = rig.build("monitors")
+    rig.hal.engine.valve_open = True          # ignition commanded, but no chamber pressure
 
     def before(t):
         good_imu(rig)(t)
@@ -114,6 +115,19 @@ def test_engine_no_thrust_is_reported():
     assert responses(rig) == []
     rig.run(m, 0.2, before=before)
     assert responses(rig) == ["ENGINE_NO_THRUST"]
+
+
+def test_engine_no_thrust_is_quiet_while_the_valve_is_closed():
+    """After a reset mid-burn the valve is closed until the re-light: no pressure is expected."""
+    rig = Rig(Phase.DEORBIT_BURN, t0_s=1200.0)
+    m = rig.build("monitors")
+    rig.hal.engine.valve_open = False
+
+    def before(t):
+        good_imu(rig)(t)
+        rig.publish(BurnRecord(t, True, go=True, ignition_t_s=1200.0))
+    rig.run(m, 5.0, before=before)
+    assert responses(rig) == []
 
 
 def test_rcs_duty_closes_the_latch_and_goes_safe():
