@@ -19,7 +19,10 @@ CSS-003  Values are CBOR-encodable scalars, lists and maps. ``put`` stages a
          on exit. A failing medium (OSError) never raises into the flight code:
          it is counted in ``write_errors`` and reported to ``on_error``.
 CSS-004  An image larger than a slot is refused (counted, reported); the
-         previous image stays.
+         previous image stays. A refused value (too large, or not encodable) is
+         not kept staged, so the puts after it still commit. A short write is
+         an OSError: the commit does not count and the next one rewrites the
+         same slot, never the one holding the newest valid image.
 
 The keys the flight app keeps here (each owned by one component):
 
@@ -49,6 +52,7 @@ burn, no pyro fired (the pyro board's own fired readback still counts), counter
 """
 from __future__ import annotations
 
+import errno
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +82,7 @@ _PREFIX = Struct("magic" / Bytes(4), "version" / Int8ub, "seq" / Int32ub, "lengt
 _crc32c = crcmod.predefined.mkCrcFun("crc-32c")
 #: The documented safe initial state: an empty image (see module doc).
 SAFE_INITIAL: dict[str, Any] = {}
+_ABSENT = object()
 
 
 class LoadStatus(str, Enum):
@@ -119,7 +124,9 @@ class FileSlots:
 
     def write(self, i: int, data: bytes) -> None:
         fd = self._open()
-        os.pwrite(fd, data, i * SLOT_SIZE)
+        n = os.pwrite(fd, data, i * SLOT_SIZE)
+        if n != len(data):      # e.g. the disk filled part-way: the slot is torn, the commit must not count
+            raise OSError(errno.EIO, f"short write to slot {i}: {n} of {len(data)} bytes")
         os.fsync(fd)
 
     def close(self) -> None:
@@ -200,7 +207,7 @@ class CriticalStore:
         try:
             return bool(self.medium.read(i).strip(b"\x00"))
         except OSError:
-            return False
+            return True         # an unreadable slot is a bad slot, not an empty medium
 
     def _error(self, msg: str) -> None:
         self.write_errors += 1
@@ -212,11 +219,24 @@ class CriticalStore:
         return self.image.get(key, default)
 
     def put(self, key: str, value: Any) -> None:
-        """Stage ``key`` and commit (at the end of the enclosing ``batch()``, if any)."""
+        """Stage ``key`` and commit (at the end of the enclosing ``batch()``, if any).
+
+        A value the image cannot take (not CBOR-encodable, or the image would outgrow
+        its slot) is refused and not kept staged (CSS-003/004): one bad value must not
+        block every later commit.
+        """
+        old = self.image.get(key, _ABSENT)
         self.image[key] = value
+        data = self._encode()
+        if data is None:
+            if old is _ABSENT:
+                del self.image[key]
+            else:
+                self.image[key] = old
+            return
         self._dirty = True
         if not self._batch:
-            self.commit()
+            self._write(data)
 
     @contextmanager
     def batch(self):
@@ -231,14 +251,22 @@ class CriticalStore:
 
     def commit(self) -> bool:
         """Write the image into the other slot (CSS-001); True when written."""
+        data = self._encode()
+        return data is not None and self._write(data)
+
+    def _encode(self) -> bytes | None:
+        """The next slot image, or None (counted, reported) if unencodable or too large."""
         try:
             data = encode_image(self._seq + 1, self.image)
         except Exception as exc:  # noqa: BLE001 - an unencodable value must not stop the flight
             self._error(f"image not encodable: {exc}")
-            return False
+            return None
         if len(data) > SLOT_SIZE:
             self._error(f"image of {len(data)} bytes exceeds the {SLOT_SIZE}-byte slot")
-            return False
+            return None
+        return data
+
+    def _write(self, data: bytes) -> bool:
         slot = 1 - self._slot
         try:
             self.medium.write(slot, data + b"\x00" * (SLOT_SIZE - len(data)))
