@@ -23,6 +23,7 @@ from fsw.commands import validate_command
 from fsw.mission_schema import MISSION, PARAMS
 from fsw.params import flatten
 from fsw.phases import Phase
+from fsw.pyro import CHANNELS
 from fsw.schema import Any_, Bool, ConfigError, ListOf, Num, OneOf, Str, Struct, Vec
 from fsw.yamlload import load_config, load_with_extends, merge
 from sim.dispersions import DISPERSIONS, check_dispersions
@@ -84,6 +85,41 @@ FAULT = Struct({
     "value": _n("", None, None, "magnitude (bias, scale, stuck value, saturation limit, thrust fraction ...)", default=None),
 })
 
+#: ``expect:`` -- the scenario's expected outcome, checked against the run outputs by
+#: ``elsrs catalogue`` (tools/catalogue.py); ignored by ``elsrs sil`` and Monte Carlo.
+#: ``result: failed`` means "no landing by design" (a run that never leaves the station).
+EXPECT = Struct({
+    "result": Str(choices=("landed", "safe_abort", "failed"), doc="summary result"),
+    "pyro_fired": ListOf(Str(choices=CHANNELS), default=None,
+                         doc="exactly these pyro channels fired, each exactly once ([]: none fired)"),
+    "phases_include": ListOf(Str(choices=tuple(p.value for p in Phase)), default=[],
+                             doc="phases the flight software must enter"),
+    "phases_exclude": ListOf(Str(choices=tuple(p.value for p in Phase)), default=[],
+                             doc="phases it must never enter"),
+    "events_include": ListOf(Str(pattern=r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*"), default=[],
+                             doc="flight event names that must occur (events.jsonl)"),
+    "events_exclude": ListOf(Str(pattern=r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*"), default=[],
+                             doc="flight event names that must not occur"),
+    "deorbit_burn": Bool(default=None, doc="true: a deorbit burn ignited; false: none did"),
+    "burn_dv_tol_pct": _n("%", 0, 100, "deorbit burn truth dv within this % of its target", default=None),
+}, default=None, doc="expected outcome (elsrs catalogue)")
+
+
+def check_expect(e: dict) -> None:
+    """Raise ConfigError (field path under ``expect``) if an expectation contradicts itself."""
+    fired = e["pyro_fired"] or []
+    for ch in fired:
+        if fired.count(ch) > 1:
+            raise ConfigError("", "expect.pyro_fired", f"expected each channel once (each fires exactly once), "
+                                                        f"got {ch!r} {fired.count(ch)} times")
+    for a, b in (("phases_include", "phases_exclude"), ("events_include", "events_exclude")):
+        both = sorted(set(e[a]) & set(e[b]))
+        if both:
+            raise ConfigError("", f"expect.{b}", f"expected no name also in {a}, got {', '.join(both)}")
+    if e["burn_dv_tol_pct"] is not None and e["deorbit_burn"] is False:
+        raise ConfigError("", "expect.burn_dv_tol_pct", "expected no burn tolerance with deorbit_burn: false")
+
+
 SCENARIO = Struct({
     "seed": _n("", 0, 2**63 - 1, "random seed of the run", integer=True, default=0),
     "start": START,
@@ -94,6 +130,7 @@ SCENARIO = Struct({
     "commands": ListOf(COMMAND, default=[]),
     "faults": ListOf(FAULT, default=[]),
     "dispersions": DISPERSIONS,
+    "expect": EXPECT,
 })
 
 
@@ -111,6 +148,7 @@ class Scenario:
     mission: dict
     hardware: dict
     dispersions: dict = field(default_factory=lambda: DISPERSIONS.validate({}))   # Monte Carlo only
+    expect: dict | None = None        # expected outcome (elsrs catalogue), None when not stated
 
 
 def _overridden(source: str, base_file: Path, override, schema, key: str) -> dict:
@@ -179,5 +217,10 @@ def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str =
         check_dispersions(sc["dispersions"], sc["start"], sc["environment"])
     except ConfigError as exc:
         raise exc.with_source(src) from None
+    if sc["expect"] is not None:
+        try:
+            check_expect(sc["expect"])
+        except ConfigError as exc:
+            raise exc.with_source(src) from None
     return Scenario(src, sc["seed"], sc["start"], sc["environment"], sc["stop"], sc["commands"],
-                    sc["faults"], vehicle, mission, hardware, sc["dispersions"])
+                    sc["faults"], vehicle, mission, hardware, sc["dispersions"], sc["expect"])

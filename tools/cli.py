@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "decode": "tools.cmd_decode",
     "ground": "tools.cmd_ground",
     "montecarlo": "tools.cmd_montecarlo",
+    "catalogue": "tools.cmd_catalogue",
 }
 
 #: One-line help per subcommand (kept here so ``elsrs --help`` imports nothing heavy).
@@ -34,6 +35,7 @@ HELP = {
     "decode": "flight-recorder file or telemetry capture -> JSON lines",
     "ground": "ground console: live telemetry, events, authenticated commands",
     "montecarlo": "a dispersed Monte Carlo campaign of SIL flights, local processes or a Dask cluster",
+    "catalogue": "fly the fault catalogue (config/scenarios/faults/): scenario, expected, got, why",
 }
 
 
