@@ -27,6 +27,10 @@ def add_arguments(p) -> None:
                    help="only the scenarios whose name matches GLOB (e.g. 'fsw_reset_*')")
 
 
+def _n(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _table(outcomes, width: int) -> list[str]:
     head = ("", "scenario", "expected", "got", "why")
     rows = [("ok" if o.passed else "FAIL", o.name, o.expected, o.got, "; ".join(o.why) or "-") for o in outcomes]
@@ -60,8 +64,8 @@ def run(args) -> int:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError("--out", "", f"expected a writable directory, got {args.out!r} ({exc.strerror})") from None
-    print(f"fault catalogue: {len(entries)} scenarios, {min(workers, len(entries))} workers, outputs in {out}",
-          flush=True)
+    k = min(workers, len(entries))
+    print(f"fault catalogue: {_n(len(entries), 'scenario')}, {_n(k, 'worker')}, outputs in {out}", flush=True)
     width = len(str(len(entries)))
 
     def progress(o, done, total):
@@ -81,8 +85,8 @@ def run(args) -> int:
         print(line)
     passed = sum(o.passed for o in outcomes)
     cpu = sum(o.cpu_s or 0.0 for o in outcomes)
-    print(f"\n{passed} of {len(outcomes)} scenarios passed in {wall:.0f} s wall, {cpu:.0f} s CPU "
-          f"({min(workers, len(entries))} workers)")
+    print(f"\n{passed} of {_n(len(outcomes), 'scenario')} passed in {wall:.0f} s wall, {cpu:.0f} s CPU "
+          f"({_n(k, 'worker')})")
     if passed == len(outcomes):
         if temp:
             shutil.rmtree(out, ignore_errors=True)

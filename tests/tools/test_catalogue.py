@@ -61,7 +61,9 @@ def test_result_mismatch_fails():
 
 def test_pyro_never_fired_fails():
     s = summary(pyro_fires=SUMMARY["pyro_fires"][1:])
-    assert cat.check(expect(pyro_fired=ALL4), s) == ["pyro drogue never fired"]
+    assert cat.check(expect(pyro_fired=ALL4), s) == ["pyro never fired: drogue"]
+    assert cat.check(expect(pyro_fired=ALL4), summary(pyro_fires=[])) == \
+        ["pyro never fired: drogue, main, main_release, float"]
 
 
 def test_pyro_fired_twice_fails():
@@ -97,6 +99,8 @@ def test_expected_events_without_an_event_log_fail():
 
 def test_burn_presence_is_checked_both_ways():
     assert cat.check(expect(deorbit_burn=True), summary(deorbit_burn=None)) == ["no deorbit burn (expected one)"]
+    assert cat.check(expect(deorbit_burn=True, burn_dv_tol_pct=2), summary(deorbit_burn=None)) == \
+        ["no deorbit burn (expected one)"]
     assert cat.check(expect(deorbit_burn=False), summary()) == \
         ["deorbit burn ignited at t = 1200.0 s (expected none)"]
 
@@ -252,7 +256,7 @@ def test_cli_exit_0_when_all_pass_and_1_when_one_fails(tmp_path, monkeypatch, ca
     monkeypatch.setattr(cat, "CATALOGUE_DIR", d)
     assert cli.main(["catalogue", "--only", "kept", "--out", str(tmp_path / "o1")]) == 0
     out = capsys.readouterr().out
-    assert "1 of 1 scenarios passed" in out and "scenario" in out and "expected" in out and "why" in out
+    assert "1 of 1 scenario passed" in out and "scenario" in out and "expected" in out and "why" in out
     report = json.loads((tmp_path / "o1" / "catalogue.json").read_text())
     assert report["passed"] == 1 and report["scenarios"][0]["name"] == "kept"
 
@@ -260,7 +264,7 @@ def test_cli_exit_0_when_all_pass_and_1_when_one_fails(tmp_path, monkeypatch, ca
     out = capsys.readouterr().out
     assert "1 of 2 scenarios passed" in out
     row = next(line for line in out.splitlines() if line.startswith("FAIL"))
-    assert "wrong" in row and "pyro drogue never fired" in row
+    assert "wrong" in row and "pyro never fired: drogue" in row
 
 
 def test_cli_default_out_is_a_temp_dir_removed_when_all_pass(tmp_path, monkeypatch, capsys):
