@@ -128,6 +128,10 @@ class Engine(Protocol):
         while propellant remains; thrust follows after the ignition delay."""
     def shutdown(self, delay_s: float = 0.0) -> None:
         """Close the main valve now, or after ``delay_s`` (s) by the valve driver's timer."""
+    def refresh(self) -> None:
+        """Keep-alive of the arm relay: the board drops the arm (closing the isolation valve)
+        when it is not refreshed within its dead-man time, so a stalled flight computer
+        cannot leave the motor burning. Call it every cycle while the engine is armed."""
     def status(self) -> EngineStatus: ...
 
 

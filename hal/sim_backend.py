@@ -125,6 +125,9 @@ class SimEngine:
         w = self.w
         w.engine.shutdown(w.t, w.t + delay_s if delay_s > 0.0 else None)
 
+    def refresh(self) -> None:
+        self.w.engine.refresh(self.w.t)
+
     def status(self) -> EngineStatus:
         w = self.w
         e, hw = w.engine, w.hw_armed()

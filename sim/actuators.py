@@ -98,6 +98,11 @@ class EngineModel:
     iso_valve_open: bool = False       # physical state of the series isolation valve (relay side)
     refused: list = field(default_factory=list)   # (t_s, why) of every refused command
     log: list = field(default_factory=list)       # truth: (t_s, "ignition" | "onset" | "shutdown" | "stuck", detail)
+    #: Arm-relay dead-man of the valve board, s (None: none): the relay drops (isolation valve
+    #: closes) unless the flight computer refreshes it within this time - a stalled processor
+    #: cannot leave the motor burning (hardware profile pyro_board.valve_deadman_s).
+    deadman_s: float | None = None
+    refreshed_t_s: float = 0.0
 
     @property
     def active(self) -> bool:
@@ -111,6 +116,7 @@ class EngineModel:
             return False
         self.armed = on
         if on:
+            self.refreshed_t_s = t_s
             self.iso_valve_open = True
         elif self.cutoff_at_s is None or not self.active:
             self.iso_valve_open = False
@@ -128,6 +134,7 @@ class EngineModel:
             self.refused.append((t_s, "ignite: " + why))
             return False
         self.ignite_cmd_t_s, self.shutdown_t_s, self.cutoff_at_s, self.burning = t_s, None, None, False
+        self.refreshed_t_s = t_s
         self.main_valve_open = self.main_valve_cmd_open = self.iso_valve_open = True
         self.log.append((t_s, "ignition", f"propellant {self.propellant_kg:.4f} kg"))
         return True
@@ -163,9 +170,19 @@ class EngineModel:
         if not stuck and self.main_valve_open and not self.main_valve_cmd_open:
             self._close_main(t_s, "stuck valve freed: closed")
 
+    def refresh(self, t_s: float) -> None:
+        """The flight computer's keep-alive of the arm relay (dead-man)."""
+        self.refreshed_t_s = t_s
+
     def update(self, t_s: float) -> None:
-        """Start thrust once the ignition delay has passed, apply a timed cutoff
-        (called at step boundaries; the world lands a boundary on both)."""
+        """Start thrust once the ignition delay has passed, apply a timed cutoff, drop the
+        arm relay when its dead-man runs out (called at step boundaries; the world lands a
+        boundary on the first two)."""
+        if self.armed and self.deadman_s is not None and t_s - self.refreshed_t_s > self.deadman_s + _TOL_S:
+            self.log.append((t_s, "deadman", "arm relay not refreshed: dropped"))
+            self.cutoff_at_s = None
+            self.arm(False, t_s)
+            return
         at = self.cutoff_at_s
         if at is not None and t_s >= at - _TOL_S:
             self.cutoff_at_s = None

@@ -71,6 +71,10 @@ HARDWARE = Struct({
                           "the 60 s default; the 900 s maximum must run out before the earliest planned ignition "
                           "after release (mission deorbit.ignition_t_s, 1200 s after a release at t = 0)",
                           default=60.0),
+        "valve_deadman_s": _n("s", 0.05, 5, "dead-man of the engine arm relay: not refreshed by the flight computer "
+                              "for this long, the relay drops and the isolation valve closes. Bounds the burn a stalled "
+                              "processor can leave running: 0.2 s at ~5.9 m/s^2 is ~1.2 m/s, ~1 % of the deorbit dv; "
+                              "above the 20 ms command cycle with margin for a few late cycles", default=0.2),
     }, default={}),
     "flight_computer": Struct({
         "boot_s": _n("s", 0.1, 120, "time from a processor reset to the first scheduler tick of the new flight "

@@ -103,7 +103,7 @@ class World:
         self.attached = start["kind"] == "attached"
         self.s = self._initial_state(start, station_orbit)
         prop = 0.0 if start["kind"] == "entry_interface" else vehicle.deorbit_propellant_kg
-        self.engine = EngineModel(vehicle, prop)
+        self.engine = EngineModel(vehicle, prop, deadman_s=hardware["pyro_board"]["valve_deadman_s"])
         self.rcs = RcsModel(vehicle, vehicle.rcs_propellant_kg)
         # Pyro/valve board: its hardware arm needs the separation switch open plus its
         # separation timer; a capsule that starts released was released long ago.

@@ -8,7 +8,9 @@ Requirements
 2. Ignition when the planned time has come and the pointing error is below
    ``deorbit.attitude_tol_deg``; if attitude is not reached within
    ``deorbit.ignition_window_s`` of the plan, abort to SAFE.
-3. Cutoff on the integrated sensed axial delta-v reaching ``deorbit.dv_mps``:
+3. Cutoff on the integrated sensed axial delta-v reaching ``deorbit.dv_mps``
+   (accelerometer; while the IMU is lost, a dissimilar estimate from the
+   chamber pressure, calibrated against the accelerometer earlier in the burn):
    when the target falls within the next tick at the sensed acceleration, the
    valve driver's timer closes the valve at the predicted instant;
    ``deorbit.max_burn_s`` of accumulated burn time is the time backup.
@@ -23,7 +25,10 @@ Requirements
    tolerance and completes to the planned dv - never a second full burn.
 6. Entering SAFE cancels the go (persisted); only a new DEORBIT_GO after
    RESUME starts a burn again.
-7. Publishes BurnRecord.
+7. Publishes BurnRecord whenever its content changes (stamped with that time).
+8. The engine arm relay is refreshed every cycle while armed: the valve
+   board drops it (closing the isolation valve) when the flight computer
+   stalls, so a hung processor cannot leave the motor burning.
 """
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ class DeorbitTask:
     name = "deorbit"
     PARAMS = ("deorbit.ignition_t_s", "deorbit.prep_lead_s", "deorbit.attitude_tol_deg", "deorbit.ignition_window_s",
               "deorbit.dv_mps", "deorbit.thrust_check_s", "deorbit.min_accel_mps2", "deorbit.abort_attitude_deg",
-              "deorbit.max_burn_s")
+              "deorbit.max_burn_s", "deorbit.nominal_accel_mps2", "deorbit.pc_nominal_pa", "fdir.engine_pc_off_pa")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -72,6 +77,9 @@ class DeorbitTask:
                             "sensed: re-ignition when pointing is within tolerance",
                             dv_sensed_mps=round(self.dv_sensed_mps, 4))
         self._pub = ctx.bus.port(BurnRecord, self.name)
+        self._published = None
+        self._accel_per_pa: float | None = None     # calibrated in the burn: accelerometer / chamber pressure
+        self._dv_source = "accelerometer"
         self._pub(BurnRecord(ctx.clock.now_s(), True, self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s,
                              self.dv_sensed_mps, self.result))   # restored state visible at once
         ctx.phases.on_change(self._phase_changed)
@@ -128,6 +136,8 @@ class DeorbitTask:
         # Elapsed time since the last run (a cycle slip counts in full); one period on the first.
         dt = self.dt if self._t_prev is None else max(0.0, t_s - self._t_prev)
         self._t_prev = t_s
+        if ph in (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN) or self._disarm_pending:
+            self.ctx.hal.engine.refresh()            # the arm relay's dead-man keep-alive (requirement 8)
         if ph is Phase.SEPARATED and self.go and t_s >= self.plan_t_s - self.ctx.params.v["deorbit.prep_lead_s"]:
             if self.ctx.phases.request(Trigger.PREP_START, "go given and ignition approaching"):
                 self._arm()
@@ -138,8 +148,10 @@ class DeorbitTask:
         elif self.cutoff_t_s is not None and t_s >= self.cutoff_t_s and self._disarm_pending:
             self._disarm_pending = False
             self.ctx.hal.engine.arm(False)
-        self._pub(BurnRecord(t_s, True, self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s,
-                             self.dv_sensed_mps, self.result))
+        state = (self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s, self.dv_sensed_mps, self.result)
+        if state != self._published:          # published when it changes: every tick of a burn, rarely otherwise
+            self._published = state
+            self._pub(BurnRecord(t_s, True, *state))
 
     def _arm(self) -> None:
         eng = self.ctx.hal.engine
@@ -190,7 +202,7 @@ class DeorbitTask:
         if self._ign_cmd_t is None:                      # resuming after a processor reset
             self._resume(t_s, err)
             return
-        ax = ctx.bus.latest(ImuRecord).accel_body_mps2[0]
+        ax = self._axial_accel(ctx.bus.latest(ImuRecord))
         self.dv_sensed_mps += ax * dt
         self.burn_s += dt
         since = t_s - self._ign_cmd_t
@@ -210,6 +222,24 @@ class DeorbitTask:
             self._cutoff(t_s, "burn time limit")
         else:
             self._save()
+
+    def _axial_accel(self, imu) -> float:
+        """Axial acceleration, m/s^2: the accelerometer's; without it, the chamber pressure
+        scaled by the last good accelerometer-to-pressure ratio (else the nominal one)."""
+        p = self.ctx.params.v
+        pc = self.ctx.hal.engine.status().chamber_pressure_pa
+        if imu.valid:
+            ax = imu.accel_body_mps2[0]
+            if pc > p["fdir.engine_pc_off_pa"] and ax > p["deorbit.min_accel_mps2"]:
+                self._accel_per_pa = ax / pc
+            self._dv_source = "accelerometer"
+            return ax
+        if self._dv_source != "chamber pressure":
+            self._dv_source = "chamber pressure"
+            self.ctx.events.emit(Severity.WARNING_HI, "BURN_DV_SOURCE", "accelerometer lost: dv integrated from "
+                                 "the chamber pressure", source=self._dv_source)
+        k = self._accel_per_pa or p["deorbit.nominal_accel_mps2"] / p["deorbit.pc_nominal_pa"]
+        return pc * k
 
     def _resume(self, t_s: float, err) -> None:
         p = self.ctx.params.v

@@ -299,6 +299,7 @@ def test_engine_thrust_dispersion_per_seed(hw, vehicle):
             e = w.engine
             e.armed = True
             assert e.ignite(0.0, inhibited=False)
+            e.refresh(10.0)                    # the flight computer's arm keep-alive (dead-man)
             e.update(10.0)
             assert e.burning
             thrust.setdefault(seed, []).append(e.thrust_n())
@@ -323,6 +324,7 @@ def test_engine_dispersion_multiplies_with_underperform_fault(hw, vehicle):
     e = w.engine
     e.armed = True
     e.ignite(0.0, inhibited=False)
+    e.refresh(10.0)                        # the flight computer's arm keep-alive (dead-man)
     e.update(10.0)
     assert e.thrust_n() == pytest.approx(250.0 * k * 0.5, rel=1e-12)
     assert e.chamber_pressure_pa() == pytest.approx(2.0e6 * k * 0.5, rel=1e-12)

@@ -72,13 +72,16 @@ def make(faults=(), start=LOW, commands=(), seed=SEED):
 
 def tick(w: World, t: float, *more: World) -> None:
     """Advance to t as the SIL executive does: base ticks of TICK_S, and at each tick
-    the actuator faults active now are set before the flight code runs."""
+    the actuator faults active now are set before the flight code runs, which refreshes
+    the engine arm relay's dead-man every tick."""
     for w in (w, *more):
         k = math.floor(w.t / TICK_S + 1e-6) + 1
         while k * TICK_S < t - 1e-9:
+            w.engine.refresh(w.t)
             w.advance_to(k * TICK_S)
             w.apply_actuator_faults()
             k += 1
+        w.engine.refresh(w.t)
         w.advance_to(t)
         w.apply_actuator_faults()
 

@@ -51,13 +51,18 @@ def make(start, faults=(), seed=SEED, sep_timer_s=None):
     return w, build_sim_hal(w)
 
 
-def tick(w: World, t: float) -> None:
-    """Advance to t in SIL base ticks, setting the actuator faults at each."""
+def tick(w: World, t: float, alive: bool = True) -> None:
+    """Advance to t in SIL base ticks, setting the actuator faults at each; ``alive``: the
+    flight computer refreshes the engine arm relay every tick, as the deorbit task does."""
     k = math.floor(w.t / TICK_S + 1e-6) + 1
     while k * TICK_S < t - 1e-9:
+        if alive:
+            w.engine.refresh(w.t)
         w.advance_to(k * TICK_S)
         w.apply_actuator_faults()
         k += 1
+    if alive:
+        w.engine.refresh(w.t)
     w.advance_to(t)
     w.apply_actuator_faults()
 
@@ -103,6 +108,27 @@ def test_nothing_fires_until_the_separation_timer_has_run_since_release(timer_s)
     tick(w, 1.0 + sep + 1.0)
     es = hal.engine.status()
     assert es.valve_open and es.chamber_pressure_pa > 1e6 and w.burn_dv_mps > 3.0
+
+
+def test_the_engine_arm_relay_drops_when_the_flight_computer_stops_refreshing_it():
+    """Valve-board dead-man (hardware profile pyro_board.valve_deadman_s): a stalled processor
+    cannot leave the motor burning. Refreshed, the burn goes on; unrefreshed, the relay drops
+    (isolation valve closed) within the dead-man time and thrust stops."""
+    w, hal = make(SEPARATION)
+    deadman = w.engine.deadman_s
+    assert deadman == pytest.approx(0.2)
+    hal.engine.arm(True)
+    assert hal.engine.ignite() is True
+    tick(w, 2.0)
+    assert w.engine.thrust_n() > 0.0 and hal.engine.status().armed
+    dv0 = w.burn_dv_mps
+    tick(w, 3.0, alive=False)                                 # no refresh: the processor is hung
+    es = hal.engine.status()
+    assert not es.armed and not es.valve_open and w.engine.thrust_n() == 0.0
+    stop = [t for t, what, _ in w.engine.log if what == "deadman"]
+    assert len(stop) == 1 and 2.0 + deadman - 1e-6 <= stop[0] <= 2.0 + deadman + 0.021
+    accel = w.vehicle.thrust_n * w.vehicle.thrust_dispersion / w.s[13]
+    assert w.burn_dv_mps - dv0 <= accel * (deadman + 0.021)  # at most the dead-man's worth of burn
 
 
 @pytest.mark.parametrize("start, hw_armed", [(ATTACHED, False), (SEPARATION, True), (ENTRY, True)],

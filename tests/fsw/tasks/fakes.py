@@ -145,6 +145,7 @@ class FakeEngine:
     def __init__(self, clock):
         self.clock = clock
         self.calls: list[tuple] = []
+        self.refreshes = 0                 # arm-relay keep-alives (dead-man)
         self.armed = False
         self.hw_armed = True
         self.valve_open = False
@@ -168,6 +169,9 @@ class FakeEngine:
         self.calls.append(("shutdown", float(delay_s)))
         if delay_s == 0.0:
             self.valve_open = False
+
+    def refresh(self) -> None:
+        self.refreshes += 1
 
     def status(self) -> EngineStatus:
         return EngineStatus(self.armed, self.chamber_pressure_pa, self.valve_open, self.hw_armed, self.clock.now_s())
