@@ -6,6 +6,8 @@ import struct
 
 import cbor2
 import pytest
+
+from fsw.commands import validate_command
 from fastcrc import crc16 as independent_crc16  # spacepackets' CRC backend, not crcmod
 from spacepackets.ccsds.spacepacket import (PacketId, PacketType, SpacePacket, SpacePacketHeader,
                                             parse_space_packets)
@@ -129,7 +131,9 @@ def test_tc_built_by_spacepackets_is_accepted_by_our_receiver(seq, name, args):
     packet = bytes(SpacePacket(hdr, sec, user + mac + crc).pack())
     rx = CommandReceiver(KEY, last_counter=counter - 1)
     [ev] = rx.feed(frame(packet))
-    assert (ev.name, ev.args, ev.counter) == (name, args, counter)
+    # The receiver hands on the arguments normalised by the dictionary (defaults filled in).
+    assert (ev.name, ev.args, ev.counter) == (name, validate_command(name, args), counter)
+    assert {k: ev.args[k] for k in args} == args
     d = TelemetryDecoder().decode(packet)
     assert (d["kind"], d["seq_count"], d["data"]["command"], d["data"]["counter"]) == ("command", seq, name, counter)
 

@@ -120,7 +120,8 @@ def test_commands_are_accepted_by_the_flight_receiver_with_the_same_key_only():
     up += s.command("NOOP", None, now_s=1.0)
     good = CommandReceiver(KEY).feed(up)
     assert [(e.name, e.args, e.counter) for e in good] == [
-        ("SET_PARAM", {"name": "beacon.period_s", "value": 60}, 1), ("PYRO_FIRE", {"channel": "main"}, 2),
+        ("SET_PARAM", {"name": "beacon.period_s", "value": 60}, 1),
+        ("PYRO_FIRE", {"channel": "main", "override": False}, 2),          # defaults filled in by the dictionary
         ("NOOP", {}, 3)]
     bad = CommandReceiver(OTHER_KEY).feed(up)
     assert [e.reason_code.value for e in bad] == ["BAD_MAC"] * 3

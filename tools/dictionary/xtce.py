@@ -301,7 +301,12 @@ def to_xtce(d: Dictionary) -> str:
             for a in cmd.args:
                 init = None
                 if a.default is not None and a.type != "vector":
-                    init = _num(a.default) if isinstance(a.default, (int, float)) else str(a.default)
+                    if isinstance(a.default, bool):          # BooleanDataType's default string values
+                        init = "True" if a.default else "False"
+                    elif isinstance(a.default, (int, float)):
+                        init = _num(a.default)
+                    else:
+                        init = str(a.default)
                 note = ("required" if a.required else "optional") + f"; CBOR map key '{a.name}'"
                 _el(al, "Argument", {"name": a.name, "argumentTypeRef": _arg_type(ats, cmd, a),
                                      "initialValue": init, "shortDescription": f"{a.doc} ({note})" if a.doc
