@@ -121,8 +121,6 @@ class FlightApp:
                 self._periods[name] = 1.0 / rate
                 members.append(self.recorder if name == "recorder" else self._build(name))
             wired.append(RateGroup(group, rate, tuple(members)))
-        self.nav, self.beacon = self.tasks["nav"], self.tasks["beacon"]
-        self.deorbit = self.tasks.get("deorbit")
         kw = {} if timer_ns is None else {"timer_ns": timer_ns}
         self.scheduler = Scheduler(clock, self.events, BASE_RATE_HZ, wired, **kw)
         if self.boot.minimal:
@@ -169,7 +167,7 @@ class FlightApp:
         period = self._periods[name]
         ports = {}
         if name == "commands":
-            ports = dict(deorbit=self.tasks.get("deorbit"), nav=self.tasks["nav"], recorder=self.recorder,
+            ports = dict(deorbit=lambda: self.tasks.get("deorbit"), nav=lambda: self.tasks["nav"], recorder=self.recorder,
                          downlink=self.downlink, link_key=self._link_key)
         elif name == "health":
             ports = dict(recorder=self.recorder, scheduler_stats=lambda: self.scheduler.stats(),
@@ -194,6 +192,18 @@ class FlightApp:
                 self.phases.request(Trigger.ABORT, "minimal mode: burn aborted")
         elif ph in (Phase.SEPARATED, Phase.DEORBIT_PREP):
             self.phases.request(Trigger.ABORT, "minimal mode")
+
+    @property
+    def nav(self):
+        return self.tasks["nav"]
+
+    @property
+    def beacon(self):
+        return self.tasks["beacon"]
+
+    @property
+    def deorbit(self):
+        return self.tasks.get("deorbit")
 
     # ---- run time ----------------------------------------------------------------------
     def restart_task(self, name: str) -> None:

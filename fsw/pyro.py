@@ -47,11 +47,12 @@ class PyroManager:
         self.envelope = envelope
         self.refused: dict[str, int] = {}
 
-    def _board_fired(self, channel: str) -> bool:
+    def _board_fired(self, channel: str, unknown: bool = False) -> bool:
+        """The board's fire-sense readback; ``unknown`` is returned when it cannot answer."""
         try:
             st = self.hal.pyro.status()
         except Exception:  # noqa: BLE001 - a board that cannot answer must not stop the check
-            return False
+            return unknown
         return bool(st.fired[CHANNELS.index(channel)])
 
     def fired(self, channel: str) -> bool:
@@ -109,13 +110,14 @@ class PyroManager:
             self.events.emit(Severity.WARNING_HI, "PYRO_OVERRIDE", f"{channel} fired by ground override in "
                              f"{self.phases.phase.value}", channel=channel, phase=self.phases.phase.value)
         ok = self.hal.pyro.fire(channel)
-        if not ok and not self._board_fired(channel):
+        if not ok and not self._board_fired(channel, unknown=True):
             # The board refused and its fire-sense latch confirms no pulse went out (no hardware
             # arm, relay open): the channel is still unused, so the mark is taken back.
             with self.store.batch():
                 fired = list(self.store.get(STORE_FIRED) or [])
-                fired.remove(channel)
-                self.store.put(STORE_FIRED, fired)
+                if channel in fired:
+                    fired.remove(channel)
+                    self.store.put(STORE_FIRED, fired)
         self.events.emit(Severity.ACTIVITY_HI if ok else Severity.WARNING_HI,
                          "PYRO_FIRED" if ok else "PYRO_FIRE_FAILED",
                          f"{channel} ({trigger})", channel=channel, trigger=trigger)

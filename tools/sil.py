@@ -15,7 +15,8 @@ Requirements
    responses). Addition to the summary contract: ``anomalies`` [str], every task
    exception and monitor response (summarised per kind), whatever the result.
 3. Same scenario and seed -> same summary, apart from the wall-time fields
-   (``wall_time_s``, ``realtime_factor``, ``scheduler.max_task_ms``).
+   (``wall_time_s``, ``realtime_factor``, ``scheduler.max_task_ms`` and
+   ``scheduler.overruns``, both from the task timer's CPU time).
 4. A ``fsw reset`` fault or a watchdog bite is a real processor reset
    (tools/sil_computer.py): the app is torn down, the boards fall to their
    hardware defaults for the boot time, and a new app boots from the state

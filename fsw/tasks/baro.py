@@ -12,6 +12,11 @@ Requirements
    (covered by the timer backups) but never fire one early.
 4. A barometer the monitors have declared failed (``baro.<i>`` in the
    HealthRecord) is not used. Publishes AirDataRecord.
+5. A unit reading at its low-pressure clamp says "above its range": it
+   bounds the fused altitude from below (``CLAMP_ALT_M``), so above ~30 km a
+   single unit failed low (bias, stuck, stagnation pressure) cannot pass for
+   a low altitude and fire the drogue hypersonic; the monitors degrade a unit
+   stuck at its clamp under the canopies.
 """
 from __future__ import annotations
 
@@ -27,6 +32,8 @@ MAX_VALID_PA = 115000.0
 #: Consecutive implausible samples after which the new level is accepted (a
 #: real step, e.g. a sensor leaving its range clamp or recovering from a glitch).
 RELOCK_N = 5
+#: Pressure altitude of the low-pressure clamp, m (~30.0 km for 1.2 kPa, US76).
+CLAMP_ALT_M = pressure_altitude_m(MIN_VALID_PA)
 
 
 class BaroFusion:
@@ -46,6 +53,7 @@ class BaroFusion:
     def run(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
         alts = []
+        above = False                    # a unit at its low-pressure clamp: "at least CLAMP_ALT_M up"
         each = [None] * len(self._names)
         degraded = ctx.bus.latest(HealthRecord).degraded
         for i, dev in enumerate(ctx.hal.baros):
@@ -53,6 +61,7 @@ class BaroFusion:
             if self._names[i] in degraded:
                 continue
             if not (s.valid and math.isfinite(s.pressure_pa) and MIN_VALID_PA < s.pressure_pa < MAX_VALID_PA):
+                above = above or (s.valid and math.isfinite(s.pressure_pa) and s.pressure_pa <= MIN_VALID_PA)
                 continue
             alt = pressure_altitude_m(s.pressure_pa)
             last = self._last[i]
@@ -74,6 +83,8 @@ class BaroFusion:
             alt = max(alts)
         else:
             alt = sum(alts) / len(alts)
+        if above and alt < CLAMP_ALT_M:
+            alt = CLAMP_ALT_M            # requirement 5: a unit failed low never outvotes one above range
         self._pub(AirDataRecord(t_s, True, alt, len(alts), tuple(each)))
 
     def telemetry(self) -> dict:

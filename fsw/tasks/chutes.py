@@ -26,9 +26,12 @@ from __future__ import annotations
 
 from fsw.events import Severity
 from fsw.phases import Phase, Trigger
-from fsw.records import AirDataRecord, BurnRecord, EdlRecord, ImuRecord
+from fsw.flightmath import RE_M, norm
+from fsw.records import AirDataRecord, BurnRecord, EdlRecord, ImuRecord, NavRecord
 
 STORE_KEY = "edl"
+#: Consecutive 10 Hz samples above chutes.g_arm_mps2 that arm the drogue logic (one spike does not).
+G_ARM_N = 2
 #: Drogue trigger -> the parameter holding the main backup delay after it.
 MAIN_TIMER_PARAM = {"baro": "chutes.main_backup_s", "timer": "chutes.main_backup_low_s",
                     "baro_unarmed": "chutes.main_backup_low_s"}
@@ -36,7 +39,8 @@ MAIN_TIMER_PARAM = {"baro": "chutes.main_backup_s", "timer": "chutes.main_backup
 
 class ChuteTask:
     name = "chutes"
-    PARAMS = ("entry.onset_mps2", "entry.onset_persist_s", "entry.onset_backup_s", "chutes.g_arm_mps2",
+    PARAMS = ("entry.onset_mps2", "entry.onset_persist_s", "entry.onset_backup_s", "entry.onset_max_alt_m",
+              "chutes.g_arm_mps2",
               "chutes.drogue_alt_m", "chutes.drogue_unarmed_alt_m", "chutes.drogue_backup_s", "chutes.main_alt_m",
               "chutes.persist_n", *MAIN_TIMER_PARAM.values())
 
@@ -46,6 +50,7 @@ class ChuteTask:
         self._t_prev: float | None = None       # last run's time: elapsed-time integration
         self._onset_s = 0.0
         self._below = {"drogue": 0, "drogue_unarmed": 0, "main": 0}
+        self._g_high_n = 0
         s = ctx.store.get(STORE_KEY) or {}
         self.onset_t_s = s.get("onset_t_s")
         self.g_arm_t_s = s.get("g_arm_t_s")
@@ -74,14 +79,22 @@ class ChuteTask:
         accel = imu.sensed_accel_mps2 if imu.valid else 0.0
         if ph in (Phase.COAST, Phase.SAFE, Phase.SEPARATED):
             self._entry_onset(t_s, ph, accel)
-        if ph in (Phase.ENTRY, Phase.DROGUE, Phase.MAIN) and self.g_arm_t_s is None \
-                and accel >= self.ctx.params.v["chutes.g_arm_mps2"]:
+        high = accel >= self.ctx.params.v["chutes.g_arm_mps2"]
+        self._g_high_n = self._g_high_n + 1 if high else 0
+        if ph in (Phase.ENTRY, Phase.DROGUE, Phase.MAIN) and self.g_arm_t_s is None and self._g_high_n >= G_ARM_N:
             self.g_arm_t_s = t_s
             self._save()
             self.ctx.events.emit(Severity.ACTIVITY_HI, "DROGUE_ARMED", f"g-arm at {accel / 9.80665:.1f} g")
-        if ph is Phase.ENTRY:
+        if ph is Phase.ENTRY and self.drogue_t_s is not None:
+            # Reset after the deploy was committed but before the phase was: finish the
+            # transition; never re-run the trigger (its time and kind drive the main timer).
+            self.ctx.phases.request(Trigger.DROGUE_DEPLOYED, f"drogue fired before the reset ({self.drogue_trigger})")
+        elif ph is Phase.ENTRY:
             self._drogue(t_s)
-        if ph in (Phase.ENTRY, Phase.DROGUE):
+        ph = self.ctx.phases.phase
+        if ph in (Phase.ENTRY, Phase.DROGUE) and self.main_t_s is not None:
+            self.ctx.phases.request(Trigger.MAIN_DEPLOYED, f"main fired before the reset ({self.main_trigger})")
+        elif ph in (Phase.ENTRY, Phase.DROGUE) and self.drogue_t_s != t_s:
             self._main(t_s, ph)
         self._pub(EdlRecord(t_s, True, self.onset_t_s, self.g_arm_t_s, self.drogue_t_s, self.drogue_trigger,
                             self.main_t_s, self.main_trigger))
@@ -94,10 +107,25 @@ class ChuteTask:
         else:
             self._onset_s = 0.0
         cutoff = ctx.bus.latest(BurnRecord).cutoff_t_s
-        if self._onset_s >= p["entry.onset_persist_s"] - 1e-9:     # ten 0.1 s steps sum to 0.9999...
+        if self._onset_s >= p["entry.onset_persist_s"] - 1e-9 and not self._onset_plausible(t_s, accel):
+            self._onset_s = 0.0
+        elif self._onset_s >= p["entry.onset_persist_s"] - 1e-9:     # ten 0.1 s steps sum to 0.9999...
             ctx.phases.request(Trigger.DECEL_ONSET, f"sensed deceleration {accel:.2f} m/s^2")
         elif ph is Phase.COAST and cutoff is not None and t_s >= cutoff + p["entry.onset_backup_s"]:
             ctx.phases.request(Trigger.DECEL_ONSET, "timer backup after cutoff")
+
+    def _onset_plausible(self, t_s: float, accel: float) -> bool:
+        """Drag needs air: with a valid navigated state above ``entry.onset_max_alt_m`` a
+        sensed deceleration is a sensor fault (a bias step in orbit), not entry."""
+        nav = self.ctx.bus.latest(NavRecord)
+        if not nav.valid:
+            return True
+        alt_m = norm(nav.r_eci_m) - RE_M
+        if alt_m <= self.ctx.params.v["entry.onset_max_alt_m"]:
+            return True
+        self.ctx.events.emit(Severity.WARNING_HI, "ENTRY_ONSET_IMPLAUSIBLE", f"deceleration {accel:.2f} m/s^2 "
+                             f"sensed at a navigated {alt_m / 1000:.0f} km: not entry", alt_m=round(alt_m, 1))
+        return False
 
     def _persist(self, key: str, below: bool) -> bool:
         self._below[key] = self._below[key] + 1 if below else 0

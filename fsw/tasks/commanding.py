@@ -40,7 +40,9 @@ class CommandTask:
     PARAMS = ()
 
     def __init__(self, ctx, period_s: float, *, deorbit, nav, recorder, downlink, link_key: bytes):
-        self.ctx, self.deorbit, self.nav, self.recorder, self.downlink = ctx, deorbit, nav, recorder, downlink
+        # ``deorbit`` and ``nav`` are ports: the component, or a function returning the live one
+        # (fault protection may rebuild a task; commands must reach the running instance).
+        self.ctx, self._deorbit, self._nav, self.recorder, self.downlink = ctx, deorbit, nav, recorder, downlink
         saved = ctx.store.get(STORE_COUNTER)
         try:
             self.receiver = CommandReceiver(link_key, saved or 0)
@@ -53,6 +55,14 @@ class CommandTask:
         self.accepted = 0
         self.rejected = 0
         self.link_rejects = 0
+
+    @property
+    def deorbit(self):
+        return self._deorbit() if callable(self._deorbit) else self._deorbit
+
+    @property
+    def nav(self):
+        return self._nav() if callable(self._nav) else self._nav
 
     def run(self, t_s: float) -> None:
         data = self.ctx.hal.link.read()

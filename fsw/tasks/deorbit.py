@@ -40,6 +40,9 @@ STORE_KEY = "deorbit"
 #: Thrust lost after this fraction of the target delta-v: the burn ends as an
 #: underburn and the capsule coasts to entry; before it, the burn is aborted.
 UNDERBURN_FRACTION = 0.5
+#: Ignitions one burn may use (the first, and re-lights after resets or a dropped arm relay);
+#: a hybrid relights, but each relight costs igniter charge and propellant in the delay.
+MAX_IGNITIONS = 4
 _RESULT = {"dv reached": "nominal", "burn time limit": "time_limit", "thrust lost": "underburn"}
 
 
@@ -54,7 +57,8 @@ class DeorbitTask:
         self.dt = period_s
         self._t_prev: float | None = None
         s = ctx.store.get(STORE_KEY) or {}
-        self.go = bool(s.get("go", False))
+        # A reset between the SAFE phase commit and the go cancellation must not revive the go.
+        self.go = bool(s.get("go", False)) and ctx.phases.phase is not Phase.SAFE
         self.plan_t_s = s.get("plan_t_s")
         self.ignition_t_s = s.get("ignition_t_s")
         self.dv_sensed_mps = float(s.get("dv_sensed_mps", 0.0))
@@ -207,6 +211,13 @@ class DeorbitTask:
         self.burn_s += dt
         since = t_s - self._ign_cmd_t
         if since >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"]:
+            if not ctx.hal.engine.status().armed and self.ignitions < MAX_IGNITIONS:
+                # The arm relay dropped under us (its dead-man after a stall, a brown-out): the
+                # motor is sound, so re-arm and re-light the rest, as after a processor reset.
+                self._ign_cmd_t, self._resume_from_t = None, t_s
+                ctx.events.emit(Severity.WARNING_HI, "BURN_INTERRUPTED", f"engine arm dropped at "
+                                f"{self.dv_sensed_mps:.2f} m/s sensed: re-ignition", dv_sensed_mps=round(self.dv_sensed_mps, 4))
+                return
             if self.dv_sensed_mps < UNDERBURN_FRACTION * p["deorbit.dv_mps"]:
                 self.abort(f"no thrust sensed {since:.1f} s after ignition")
             else:

@@ -6,6 +6,7 @@ import pytest
 from fakes import Rig
 from fsw.phases import Phase
 from fsw.records import AirDataRecord, BurnRecord, EdlRecord, ImuRecord
+from fsw.tasks.chutes import G_ARM_N
 
 G_ARM = 35.0                # m/s^2, above chutes.g_arm_mps2 (29.4)
 
@@ -31,6 +32,8 @@ def entry(t0_s=3000.0, **kw):
 
 
 def arm(rig, c):
+    rig.run(c, n=G_ARM_N - 1, before=sensed(rig, G_ARM, None))
+    assert c.g_arm_t_s is None                         # one sample above 3 g is a spike, not the peak
     rig.run(c, n=1, before=sensed(rig, G_ARM, None))
     assert c.g_arm_t_s == pytest.approx(rig.now)
     assert rig.last("DROGUE_ARMED") is not None
@@ -119,7 +122,7 @@ def test_genesis_accelerometer_never_arms_drogue_by_unarmed_baro():
 def test_inverted_accelerometer_still_arms():
     """The g-arm uses the magnitude nav publishes; a sign-inverted axis gives the same magnitude."""
     rig, c = entry()
-    rig.run(c, n=1, before=lambda t: rig.publish(ImuRecord(t, True, accel_body_mps2=(-35.0, 0.0, 0.0),
+    rig.run(c, n=G_ARM_N, before=lambda t: rig.publish(ImuRecord(t, True, accel_body_mps2=(-35.0, 0.0, 0.0),
                                                            sensed_accel_mps2=35.0, raw_ok=True)))
     assert c.g_arm_t_s is not None
 
