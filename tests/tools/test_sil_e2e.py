@@ -40,6 +40,7 @@ def test_nominal_lands_through_every_phase_in_order(nominal_twice):
     s = _summary(outs[0])
     assert s["schema"] == 1
     assert s["result"] == "landed", s["failure_reasons"]
+    assert s["failure_reasons"] == [] and isinstance(s["anomalies"], list)   # issue 8: an empty honest verdict
     assert [p["phase"] for p in s["phases"]] == NOMINAL_PHASES
     times = [p["t_s"] for p in s["phases"]]
     assert times == sorted(times)

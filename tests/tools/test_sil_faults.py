@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from sim.scenario import load_scenario
@@ -26,6 +27,7 @@ def channels(s: dict) -> list[str]:
     return sorted(f["channel"] for f in s["pyro_fires"])
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/imu_accel_invert_genesis.yaml
 def test_genesis_inverted_accelerometer_still_lands(tmp_path):
     """Genesis 2004: deceleration sensing inverted. The magnitude-based g-arm still arms."""
     s = fly(tmp_path, faults=[{"target": "imu.accel", "kind": "invert", "at_s": 0}])
@@ -52,6 +54,7 @@ def test_no_g_arm_drogue_by_unarmed_baro(tmp_path):
     assert s["drogue"]["trigger"] == "baro_unarmed"
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/chute_drogue_no_inflate.yaml
 def test_drogue_that_never_inflates_main_still_saves_the_capsule(tmp_path):
     s = fly(tmp_path, faults=[{"target": "chute.drogue", "kind": "no_inflate", "at_s": 0}])
     assert s["main"] is not None
@@ -59,12 +62,14 @@ def test_drogue_that_never_inflates_main_still_saves_the_capsule(tmp_path):
     assert s["result"] == "landed", s["failure_reasons"]
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/water_stuck_open.yaml
 def test_water_switch_stuck_open_baro_backup_lands(tmp_path):
     s = fly(tmp_path, faults=[{"target": "water", "kind": "stuck_open", "at_s": 0}])
     assert s["result"] == "landed", s["failure_reasons"]
     assert s["beacon"]["messages_sent"] >= 1
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/water_transient_main_mpl.yaml
 def test_water_switch_transient_high_up_is_ignored(tmp_path):
     """Mars Polar Lander 1999: a spurious touchdown signal before arming must not latch."""
     s = fly(tmp_path, faults=[{"target": "water", "kind": "transient", "at_phase": "MAIN", "delay_s": 5, "duration_s": 3}])
@@ -73,6 +78,7 @@ def test_water_switch_transient_high_up_is_ignored(tmp_path):
     assert release["t_s"] >= s["splashdown"]["t_s"]
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/fsw_reset_drogue.yaml
 def test_reset_under_drogue_does_not_refire_pyros(tmp_path):
     s = fly(tmp_path, faults=[{"target": "fsw", "kind": "reset", "at_phase": "DROGUE", "delay_s": 5}])
     assert s["resets"] == 1
@@ -80,6 +86,7 @@ def test_reset_under_drogue_does_not_refire_pyros(tmp_path):
     assert channels(s) == ["drogue", "float", "main", "main_release"]
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/engine_no_ignition_inversion_ray.yaml
 def test_motor_that_never_ignites_aborts_to_safe(tmp_path):
     """Inversion Ray 2025: the deorbit motor never fired. The burn aborts, the capsule goes SAFE."""
     s = fly(tmp_path, base="nominal.yaml", stop={"t_s": 1400},
@@ -90,6 +97,7 @@ def test_motor_that_never_ignites_aborts_to_safe(tmp_path):
     assert s["pyro_fires"] == []
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/attached_commands_fire_nothing.yaml
 def test_nothing_fires_while_attached_whatever_is_commanded(tmp_path):
     cmds = [{"at_s": 5, "name": "ARM", "args": {"device": "pyro"}},
             {"at_s": 6, "name": "PYRO_FIRE", "args": {"channel": "drogue"}},
@@ -101,6 +109,7 @@ def test_nothing_fires_while_attached_whatever_is_commanded(tmp_path):
     assert [p["phase"] for p in s["phases"]] == []
 
 
+@pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/link_uplink_corrupt_go.yaml
 def test_corrupted_uplink_command_is_rejected_not_executed(tmp_path):
     s = fly(tmp_path, base="nominal.yaml", stop={"t_s": 400},
             faults=[{"target": "link.uplink", "kind": "corrupt", "at_s": 250, "duration_s": 100}])
