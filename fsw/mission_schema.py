@@ -55,6 +55,8 @@ ENTRY = Struct({
     "onset_mps2": _n("m/s^2", 0.05, 20, "sensed deceleration that marks entry (COAST -> ENTRY)"),
     "onset_persist_s": _n("s", 0.1, 10, "the deceleration must persist this long"),
     "onset_backup_s": _n("s", 60, 20000, "timer backup: ENTRY declared this long after burn cutoff"),
+    "onset_max_alt_m": _n("m", 80e3, 1e6, "a sensed deceleration onset with a valid navigated altitude above this is "
+                          "a sensor fault, not entry (drag at 150 km is ~6e-4 m/s^2, ~900x below entry.onset_mps2)"),
 })
 
 CHUTES = Struct({
@@ -71,13 +73,15 @@ CHUTES = Struct({
 })
 
 LANDING = Struct({
-    "water_arm_alt_m": _n("m", 10, 5000, "water-switch detection arms below this barometric altitude (Mars Polar Lander: arm late)"),
+    "water_arm_alt_m": _n("m", 10, 5000, "water-switch detection arms below this barometric (or fresh GPS) altitude (Mars Polar Lander: arm late)"),
     "water_persist_s": _n("s", 0.1, 30, "the water switch must read wet this long"),
     "still_window_s": _n("s", 5, 600, "backup: barometric altitude steady over this window means floating"),
     "still_tol_m": _n("m", 1, 100, "backup: max baro altitude spread over the window"),
     "still_max_alt_m": _n("m", 10, 2000, "backup: only below this barometric altitude"),
     "release_delay_s": _n("s", 0, 60, "main canopy release after splashdown"),
     "float_delay_s": _n("s", 0, 60, "flotation inflation after splashdown"),
+    "release_max_gps_alt_m": _n("m", 5, 1000, "main_release needs a GPS altitude below this (or the barometric "
+                                "one below still_max_alt_m) when a fix is fresh"),
     "backup_s": _n("s", 60, 7200, "last-resort splash declaration this long after the main fired, with no usable "
                    "water switch or barometer: the beacon starts; the main is then not released"),
 })
@@ -98,7 +102,12 @@ FDIR = Struct({
     "engine_pc_off_pa": _n("Pa", 1e3, 2e6, "chamber pressure above this means the engine is burning"),
     "rcs_duty_window_s": _n("s", 1, 600, "window over which each RCS couple's commanded duty is measured"),
     "rcs_max_duty": _n("-", 0.1, 1.0, "a couple commanded on for more than this fraction of the window is "
-                       "fighting a stuck-open thruster"),
+                       "fighting a stuck-open thruster or failed closed (RCS_DUTY tells them apart)"),
+    "rcs_open_accel_dps2": _n("deg/s^2", 1.0, 11.0, "angular acceleration about an axis whose two couples are "
+                              "both commanded off (two consecutive 10 Hz samples) at or above which the couple "
+                              "pushing that way is stuck open; one couple gives 0.25 N m / 1.30 kg m^2 = 11.0 "
+                              "deg/s^2 about x, / 1.10 = 13.0 about y, z (config/vehicle.yaml): above 11 a stuck "
+                              "x couple would go unseen, below 1 the gyro noise would count"),
     "soc_safe": _n("-", 0, 1, "battery state of charge below which the capsule goes SAFE before the burn"),
 }, doc="fault detection, isolation and recovery (fsw/fdir/table.py)")
 

@@ -2,10 +2,13 @@
 
 Requirements
 1. Primary: the water switch reads wet for ``landing.water_persist_s``. It is
-   armed only below ``landing.water_arm_alt_m`` barometric altitude (or without
-   a valid baro, after the main has fired), and its persistence latch is
-   cleared when it arms (Mars Polar Lander 1999: a latched transient). A water
-   switch the monitors have declared failed is not used.
+   armed only below ``landing.water_arm_alt_m`` barometric altitude, or below
+   it by a fresh GPS fix (a dissimilar source: a barometer failed high must not
+   keep it unarmed on the water; arming only permits, the switch still has to
+   read wet), or without a valid baro after the main has fired; its
+   persistence latch is cleared when it arms (Mars Polar Lander 1999: a
+   latched transient). A water switch the monitors have declared failed is not
+   used.
 2. Dissimilar backup: barometric altitude below ``landing.still_max_alt_m`` and
    steady within ``landing.still_tol_m`` over ``landing.still_window_s``.
 3. Last resort (no usable sensor): ``landing.backup_s`` after the main fired,
@@ -17,6 +20,11 @@ Requirements
    capsule under) and ``float`` after ``landing.float_delay_s``.
 5. The splash time and trigger are kept in the state store, so a reset on the
    water fires only what has not fired yet. Publishes LandingRecord.
+6. ``main_release`` needs corroboration at the moment it fires: the water
+   switch still wet if it was the detector (and not declared failed), and a barometric altitude below
+   ``landing.still_max_alt_m`` or a fresh GPS altitude below
+   ``landing.release_max_gps_alt_m``, where either is usable - a water-switch
+   transient of a second low under the canopy must not cut the main away.
 """
 from __future__ import annotations
 
@@ -24,9 +32,11 @@ from collections import deque
 
 from fsw.events import Severity
 from fsw.phases import Phase, Trigger
-from fsw.records import AirDataRecord, EdlRecord, HealthRecord, LandingRecord
+from fsw.records import AirDataRecord, EdlRecord, GpsRecord, HealthRecord, LandingRecord
 
 STORE_KEY = "landing"
+#: A GPS record older than this does not arm the water switch, s (nav publishes fixes at 10 Hz).
+GPS_FRESH_S = 0.5
 _DESCENT = (Phase.ENTRY, Phase.DROGUE, Phase.MAIN)
 #: Post-splash pyro channels and the parameter giving each one's delay after splashdown.
 _POST_SPLASH = (("main_release", "landing.release_delay_s"), ("float", "landing.float_delay_s"))
@@ -36,7 +46,7 @@ class LandingTask:
     name = "landing"
     PARAMS = ("landing.water_arm_alt_m", "landing.water_persist_s", "landing.still_window_s",
               "landing.still_tol_m", "landing.still_max_alt_m", "landing.release_delay_s",
-              "landing.float_delay_s", "landing.backup_s")
+              "landing.float_delay_s", "landing.backup_s", "landing.release_max_gps_alt_m")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -66,11 +76,20 @@ class LandingTask:
         alt = air.baro_alt_m if air.valid else None
         main_t_s = ctx.bus.latest(EdlRecord).main_t_s
         water_ok = "water" not in ctx.bus.latest(HealthRecord).degraded
-        if not self._armed and ((alt is not None and alt < p["landing.water_arm_alt_m"])
-                                or (alt is None and main_t_s is not None)):
-            self._armed = True
-            self._wet_s = 0.0
-            ctx.events.emit(Severity.ACTIVITY_LO, "SPLASH_DETECT_ARMED", "water switch armed")
+        if not self._armed:
+            arm_alt = p["landing.water_arm_alt_m"]
+            gps = ctx.bus.latest(GpsRecord)
+            by = None
+            if alt is not None and alt < arm_alt:
+                by = f"baro {alt:.0f} m"
+            elif gps.fix is not None and t_s - gps.t_s <= GPS_FRESH_S and gps.fix.alt_m < arm_alt:
+                by = f"GPS {gps.fix.alt_m:.0f} m"
+            elif alt is None and main_t_s is not None:
+                by = "no baro, main out"
+            if by is not None:
+                self._armed = True
+                self._wet_s = 0.0
+                ctx.events.emit(Severity.ACTIVITY_LO, "SPLASH_DETECT_ARMED", f"water switch armed ({by})", by=by)
         reason = None
         if self._armed and water_ok:
             step = self.dt if self._t_prev is None else max(0.0, t_s - self._t_prev)   # cycle slips count
@@ -102,6 +121,21 @@ class LandingTask:
         for ch, delay in _POST_SPLASH:
             if since < p[delay] or ctx.pyro.fired(ch):
                 continue
-            if ch == "main_release" and self.trigger == "timer":
-                continue                      # requirement 3: never release on a timer alone
+            if ch == "main_release" and (self.trigger == "timer" or not self._release_corroborated(t_s)):
+                continue                      # requirements 3 and 6: never on a timer or one sensor alone
             ctx.pyro.fire(ch, "splashdown")
+
+    def _release_corroborated(self, t_s: float) -> bool:
+        """Requirement 6: the switch still wet, and the altitude - barometric (within a
+        weather-driven sea-level offset) or GPS - at the sea, where either is usable."""
+        ctx, p = self.ctx, self.ctx.params.v
+        if self.trigger == "water switch" and "water" not in ctx.bus.latest(HealthRecord).degraded \
+                and not ctx.hal.water.wet():
+            return False                      # the switch that saw the splash must still see the sea
+        air, gps = ctx.bus.latest(AirDataRecord), ctx.bus.latest(GpsRecord)
+        baro_ok = air.valid and air.baro_alt_m is not None
+        gps_ok = gps.fix is not None and t_s - gps.t_s <= GPS_FRESH_S
+        if not baro_ok and not gps_ok:
+            return True                       # nothing to cross-check with: the sensed splash stands
+        return (baro_ok and air.baro_alt_m <= p["landing.still_max_alt_m"]) or \
+            (gps_ok and gps.fix.alt_m <= p["landing.release_max_gps_alt_m"])

@@ -5,7 +5,8 @@ import pytest
 
 from fakes import Rig
 from fsw.phases import Phase
-from fsw.records import AirDataRecord, EdlRecord, HealthRecord, LandingRecord
+from fsw.records import AirDataRecord, EdlRecord, GpsRecord, HealthRecord, LandingRecord
+from hal.devices import GpsFix
 
 MAIN_T = 5000.0
 
@@ -124,3 +125,37 @@ def test_nothing_in_orbit():
     rig.dev.water.is_wet = True
     rig.run(ld, 3.0, before=lambda t: rig.publish(AirDataRecord(t, True, 0.0, 2)))
     assert rig.phases.phase is Phase.COAST and rig.dev.pyro.requests == []
+
+
+def test_a_fresh_gps_altitude_arms_the_water_switch_when_the_baro_reads_high():
+    """Dissimilar arming path: a barometer failed high (fused 5.5 km on the water) must not keep the
+    switch unarmed; a fresh GPS fix below landing.water_arm_alt_m arms it. A stale fix does not."""
+    rig, ld = main_rig()
+    rig.dev.water.is_wet = True
+    high = under_main(rig, 5500.0)
+
+    def stale(t):
+        high(t)
+        rig.publish(GpsRecord(t - 2.0, True, GpsFix(t - 2.0, True, alt_m=3.0)))
+    rig.run(ld, 5.0, before=stale)
+    assert rig.last("SPLASH_DETECT_ARMED") is None and rig.phases.phase is Phase.MAIN
+
+    def fresh(t):
+        high(t)
+        rig.publish(GpsRecord(t, True, GpsFix(t, True, alt_m=3.0)))
+    rig.run(ld, 1.2, before=fresh, until=lambda: rig.phases.phase is Phase.LANDED)
+    assert "GPS 3 m" in rig.last("SPLASH_DETECT_ARMED").message
+    assert rig.phases.phase is Phase.LANDED and ld.trigger == "water switch"
+    assert rig.now - rig.last("SPLASH_DETECT_ARMED").t_s == pytest.approx(1.0, abs=0.11)   # latch cleared at arming
+
+
+def test_a_gps_altitude_above_the_arming_altitude_does_not_arm():
+    rig, ld = main_rig()
+    rig.dev.water.is_wet = True                               # a transient up high
+    high = under_main(rig, 2000.0)
+
+    def gps(t):
+        high(t)
+        rig.publish(GpsRecord(t, True, GpsFix(t, True, alt_m=1990.0)))
+    rig.run(ld, 5.0, before=gps)
+    assert rig.last("SPLASH_DETECT_ARMED") is None and rig.phases.phase is Phase.MAIN
