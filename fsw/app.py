@@ -65,7 +65,6 @@ WIRING = (
     ("rg10", 10.0, ("commands", "separation", "baro", "monitors", "chutes", "landing", "telemetry")),
     ("rg1", 1.0, ("beacon", "health", "recorder")),
 )
-RATE_GROUPS = WIRING            # former name
 #: Task name -> class (each takes ``(ctx, period_s, **ports)``).
 TASKS = {
     "nav": NavTask, "attitude": AttitudeTask, "deorbit": DeorbitTask, "commands": CommandTask,
@@ -80,16 +79,15 @@ STORE_PHASE = "phase"
 class FlightApp:
     def __init__(self, hal: Hal, clock: Clock, params: dict, link_key: bytes, *,
                  store=None, power_on_phase: Phase = Phase.ATTACHED, recorder_path=None, event_sinks=(),
-                 timer_ns=None, initial_phase: Phase | None = None):
+                 timer_ns=None):
         """``store``: the state store's medium (fsw.state_store.FileSlots / MemorySlots); None: in memory."""
         self.hal, self.clock = hal, clock
-        if initial_phase is not None:
-            power_on_phase = initial_phase
         self.events = EventLog(clock)
         for sink in event_sinks:
             self.events.subscribe(sink)
         self.store = CriticalStore(store if store is not None else MemorySlots(),
                                    on_error=lambda msg: self.events.emit(Severity.WARNING_HI, "STORE_IO_ERROR", msg[:200]))
+        self._bad_phase: str | None = None
         defaults = flatten(params)
         self.boot = boot(self.store, hal.watchdog.reset_cause(), clock.now_s(),
                          defaults["fdir.max_processor_resets"], defaults["fdir.reset_window_s"])
@@ -136,13 +134,16 @@ class FlightApp:
             try:
                 return Phase(saved["phase"])
             except (KeyError, TypeError, ValueError):
-                pass
+                self._bad_phase = repr(saved)[:80]      # reported with the boot (requirement 5)
         if self.hal.station.attached():
             return Phase.ATTACHED
         return power_on_phase if self.boot.kind == "power_on" else Phase.SAFE
 
     def _report_boot(self) -> None:
         ev, rep = self.events, self.store.report
+        if self._bad_phase is not None:
+            ev.emit(Severity.WARNING_HI, "STORE_LOST", f"stored phase {self._bad_phase} unreadable: safe initial "
+                    f"state, phase {self.phases.phase.value}", status="bad phase")
         if rep.status is LoadStatus.RECOVERED:
             ev.emit(Severity.WARNING_HI, "STORE_RECOVERED", f"state store: one slot bad, resumed from the other "
                     f"(slot seqs {rep.slot_seqs})", status=rep.status.value)

@@ -25,7 +25,6 @@ from fsw.phases import Phase
 
 STORE_FIRED = "pyro.fired"
 STORE_OVERRIDES = "pyro.overrides"
-NV_FIRED = STORE_FIRED          # name kept for the telemetry and ground tools
 CHANNELS = ("drogue", "main", "main_release", "float")
 #: Phases in which each channel may fire (autonomously, or by a ground PYRO_FIRE without
 #: the authenticated override). The SIL verdict judges every firing against this table.

@@ -238,7 +238,7 @@ def fly(path: str | Path, out_dir: str | Path) -> Outcome:
             out.mkdir(parents=True, exist_ok=True)
             (out / "traceback.txt").write_text(traceback.format_exc())
         except OSError:
-            pass
+            pass                         # the one-line reason above is the verdict; the file is a courtesy
     o.wall_s = round(time.perf_counter() - t0, 2)
     o.cpu_s = round(time.process_time() - c0, 2)
     return o

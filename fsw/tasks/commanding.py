@@ -27,7 +27,6 @@ from fsw.schema import ConfigError
 
 #: Store key of the last accepted anti-replay counter.
 STORE_COUNTER = "link.counter"
-NV_COUNTER = STORE_COUNTER
 #: Rejections decided before the MAC is checked carry nothing trustworthy (anyone can
 #: send garbage): they are counted and reported as (throttled) events, never acknowledged,
 #: so junk on the uplink cannot spend the downlink on acknowledgements.

@@ -210,3 +210,20 @@ def test_hk_survives_an_out_of_range_value(rig):
     sent = app.downlink.sent_packets
     tm.run(clock.now_s())
     assert app.downlink.sent_packets == sent + 1 and tm.saturated >= 1 and app.downlink.errors == 0
+
+
+def test_unreadable_stored_phase_boots_the_safe_initial_state_and_says_so(rig):
+    """A store whose image is valid but whose phase is garbage: the app boots from the
+    hardware (berthed -> ATTACHED) and raises STORE_LOST instead of trusting it silently."""
+    from fsw.state_store import CriticalStore
+    world, hal, clock, app, events, sc = rig
+    app.shutdown()
+    store = CriticalStore(FileSlots(STORE["path"]))
+    store.put("phase", {"phase": "ORBITING_MARS", "entered_t_s": 0.0})
+    store.close()
+    got = []
+    hal.watchdog.cause = "reset"
+    app2 = FlightApp(hal, clock, sc.mission["params"], KEY, store=FileSlots(STORE["path"]), event_sinks=[got.append])
+    assert app2.phases.phase is Phase.ATTACHED
+    lost = [e for e in got if e.name == "STORE_LOST"]
+    assert len(lost) == 1 and "ORBITING_MARS" in lost[0].message

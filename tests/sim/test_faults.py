@@ -697,7 +697,7 @@ def link_corrupt(target):
         w, hal = make(faults, start=ORBIT, commands=UPLINK)
         clock = SimClock()
         events = []
-        app = FlightApp(hal, clock, SC.mission["params"], KEY, initial_phase=Phase.SEPARATED,
+        app = FlightApp(hal, clock, SC.mission["params"], KEY, power_on_phase=Phase.SEPARATED,
                         event_sinks=[events.append])
         cmds = app.tasks["commands"]
         tick(w, 0.2)
