@@ -79,8 +79,9 @@ STORE_PHASE = "phase"
 class FlightApp:
     def __init__(self, hal: Hal, clock: Clock, params: dict, link_key: bytes, *,
                  store=None, power_on_phase: Phase = Phase.ATTACHED, recorder_path=None, event_sinks=(),
-                 timer_ns=None):
-        """``store``: the state store's medium (fsw.state_store.FileSlots / MemorySlots); None: in memory."""
+                 timer_ns=None, budget_timer_ns=None):
+        """``store``: the state store's medium (fsw.state_store.FileSlots / MemorySlots); None: in memory.
+        ``timer_ns`` / ``budget_timer_ns``: the scheduler's task and budget clocks (fsw/scheduler.py)."""
         self.hal, self.clock = hal, clock
         self.events = EventLog(clock)
         for sink in event_sinks:
@@ -120,6 +121,8 @@ class FlightApp:
                 members.append(self.recorder if name == "recorder" else self._build(name))
             wired.append(RateGroup(group, rate, tuple(members)))
         kw = {} if timer_ns is None else {"timer_ns": timer_ns}
+        if budget_timer_ns is not None:
+            kw["budget_timer_ns"] = budget_timer_ns
         self.scheduler = Scheduler(clock, self.events, BASE_RATE_HZ, wired, **kw)
         if self.boot.minimal:
             self._enter_minimal()

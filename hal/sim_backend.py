@@ -31,6 +31,8 @@ class SimImu:
         tr = self.w.truth()
         w = self.w
         r = w.imu.read(tr.rates_body, tr.specific_force_body, w.t)     # held between samples at imu rate_hz
+        if not w.faults.faults:
+            return ImuSample(w.t, r.gyro_radps, r.accel_mps2, True)
         g, gv = apply_vector(w.faults, w.t, "imu.gyro", r.gyro_radps, w.noise)
         a, av = apply_vector(w.faults, w.t, "imu.accel", r.accel_mps2, w.noise)
         return ImuSample(w.t, g, a, gv and av)
@@ -47,6 +49,8 @@ class SimBaro:
         dt = None if self._last_t_s is None else w.t - self._last_t_s
         self._last_t_s = w.t
         raw = w.baros[self.i].read(tr.alt_m, tr.mach, tr.q_pa, dt)
+        if not w.faults.faults:
+            return BaroSample(w.t, raw, True)
         p, ok = apply_scalar(w.faults, w.t, f"baro.{self.i}", raw, w.noise)
         return BaroSample(w.t, p, ok)
 

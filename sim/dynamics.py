@@ -13,6 +13,11 @@ Requirements
    except canopy inflation, which is a function of time inside the step.
 4. Fixed-step classical RK4; the caller chooses the step (see sim/world.py).
    Plain floats: one numpy 3-vector step costs ~10x more (ARCHITECTURE.md).
+   Above the sensible atmosphere (the caller decides: sim/world.py
+   AERO_HOLD_Q_PA) the non-gravitational force and torque may be held over the
+   step from its first stage (``step(..., hold_aero=True)``): gravity and the
+   rigid-body kinematics stay fourth order, and the held drag there is below
+   1e-5 m/s^2, so its change over one 20 ms step is below 1e-12 m/s^2.
 5. Wind (sim/winds.py): the air moves with the Earth plus the wind, so the
    air-relative velocity is v - w x r - wind_eci, the wind's east/north taken at
    the capsule's geodetic latitude and inertial longitude, from the one geodetic
@@ -63,7 +68,8 @@ class Dynamics:
         """Non-gravitational force and torque at (t, s).
 
         Returns (fx, fy, fz) ECI force N, (mx, my, mz) body torque N m, then
-        alt_m, rho_kg_m3, v_rel_mps, mach, q_pa, and body-frame force (bx, by, bz) N.
+        alt_m, rho_kg_m3, v_rel_mps, mach, q_pa, body-frame force (bx, by, bz) N,
+        and the geodetic latitude, rad.
         """
         x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
         veh = self.v
@@ -127,7 +133,7 @@ class Dynamics:
         fx = r00 * bx + r01 * by + r02 * bz
         fy = r10 * bx + r11 * by + r12 * bz
         fz = r20 * bx + r21 * by + r22 * bz
-        return fx, fy, fz, mx, my, mz, alt, rho, vrel, mach, q, bx, by, bz
+        return fx, fy, fz, mx, my, mz, alt, rho, vrel, mach, q, bx, by, bz, lat
 
     def deriv(self, t: float, s) -> tuple:
         """ds/dt at (t, s)."""
@@ -149,14 +155,44 @@ class Dynamics:
             -self.mdot_kgps,
         )
 
-    def step(self, t: float, s, h: float) -> list:
-        """One classical RK4 step of size h (s); the quaternion is renormalised."""
-        f = self.deriv
+    def deriv_held(self, s, fm) -> tuple:
+        """ds/dt at s with the non-gravitational force (ECI, N) and body torque (N m)
+        ``fm`` = (fx, fy, fz, mx, my, mz) held from an earlier evaluation (requirement 4)."""
+        x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
+        fx, fy, fz, mx, my, mz = fm
+        gx, gy, gz = self.gravity(x, y, z)
+        im = 1.0 / m
+        ixx, iyy, izz = self.ixx, self.iyy, self.izz
+        return (
+            vx, vy, vz,
+            gx + fx * im, gy + fy * im, gz + fz * im,
+            0.5 * (-qx * wx - qy * wy - qz * wz),
+            0.5 * (qw * wx + qy * wz - qz * wy),
+            0.5 * (qw * wy - qx * wz + qz * wx),
+            0.5 * (qw * wz + qx * wy - qy * wx),
+            (mx - (izz - iyy) * wy * wz) / ixx,
+            (my - (ixx - izz) * wz * wx) / iyy,
+            (mz - (iyy - ixx) * wx * wy) / izz,
+            -self.mdot_kgps,
+        )
+
+    def step(self, t: float, s, h: float, hold_aero: bool = False) -> list:
+        """One classical RK4 step of size h (s); the quaternion is renormalised.
+        ``hold_aero``: force and torque from the first stage, held (requirement 4)."""
         hh = 0.5 * h
-        k1 = f(t, s)
-        k2 = f(t + hh, _axpy(s, k1, hh))
-        k3 = f(t + hh, _axpy(s, k2, hh))
-        k4 = f(t + h, _axpy(s, k3, h))
+        if hold_aero:
+            fm = self.forces(t, s)[:6]
+            f = self.deriv_held
+            k1 = f(s, fm)
+            k2 = f(_axpy(s, k1, hh), fm)
+            k3 = f(_axpy(s, k2, hh), fm)
+            k4 = f(_axpy(s, k3, h), fm)
+        else:
+            f = self.deriv
+            k1 = f(t, s)
+            k2 = f(t + hh, _axpy(s, k1, hh))
+            k3 = f(t + hh, _axpy(s, k2, hh))
+            k4 = f(t + h, _axpy(s, k3, h))
         out = _rk4_sum(s, k1, k2, k3, k4, h / 6.0)
         n = 1.0 / math.sqrt(out[6] ** 2 + out[7] ** 2 + out[8] ** 2 + out[9] ** 2)
         out[6] *= n; out[7] *= n; out[8] *= n; out[9] *= n

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -76,13 +77,23 @@ class NoiseSource:
         self._i += 1
         return v
 
+    def normals(self, k: int) -> list[float]:
+        """k N(0, 1) draws, the same values in the same order as k calls of normal()."""
+        i = self._i
+        out = self._normals[i:i + k]
+        if len(out) == k:
+            self._i = i + k
+            return out
+        self._i = len(self._normals)
+        return out + [self.normal() for _ in range(k - len(out))]
+
     def uniform(self) -> float:
         """One U[0, 1) draw (from the same stream as normal(), via the normal CDF)."""
         return 0.5 * (1.0 + math.erf(self.normal() / math.sqrt(2.0)))
 
 
-@dataclass(frozen=True, slots=True)
-class ImuReading:
+class ImuReading(NamedTuple):
+    """One IMU sample (immutable; built at the IMU rate, so a NamedTuple)."""
     gyro_radps: tuple[float, float, float]
     accel_mps2: tuple[float, float, float]
 
@@ -121,16 +132,17 @@ class _Triad:
         """Current Gauss-Markov bias per axis."""
         return self.g0, self.g1, self.g2
 
-    def sample(self, v, n) -> tuple[float, float, float]:
-        """One sample of true vector v; draws 6 normals from n (per axis: GM, then white)."""
+    def sample(self, v, noise: NoiseSource) -> tuple[float, float, float]:
+        """One sample of true vector v; draws 6 normals (per axis: GM, then white)."""
         m, phi, drive, white = self.m, self.phi, self.drive, self.white
         a, b, c = v
-        g0 = self.g0 = phi * self.g0 + drive * n()
-        y0 = m[0] * a + m[1] * b + m[2] * c + self.b0 + g0 + white * n()
-        g1 = self.g1 = phi * self.g1 + drive * n()
-        y1 = m[3] * a + m[4] * b + m[5] * c + self.b1 + g1 + white * n()
-        g2 = self.g2 = phi * self.g2 + drive * n()
-        y2 = m[6] * a + m[7] * b + m[8] * c + self.b2 + g2 + white * n()
+        n0, n1, n2, n3, n4, n5 = noise.normals(6)
+        g0 = self.g0 = phi * self.g0 + drive * n0
+        y0 = m[0] * a + m[1] * b + m[2] * c + self.b0 + g0 + white * n1
+        g1 = self.g1 = phi * self.g1 + drive * n2
+        y1 = m[3] * a + m[4] * b + m[5] * c + self.b1 + g1 + white * n3
+        g2 = self.g2 = phi * self.g2 + drive * n4
+        y2 = m[6] * a + m[7] * b + m[8] * c + self.b2 + g2 + white * n5
         lsb, lim = self.lsb, self.lim
         if lsb > 0.0:
             y0, y1, y2 = round(y0 / lsb) * lsb, round(y1 / lsb) * lsb, round(y2 / lsb) * lsb
@@ -169,7 +181,7 @@ class ImuModel:
             if self._last is not None and t_s < self._last_t_s + self.period_s - _T_TOL_S:
                 return self._last
             self._last_t_s = t_s
-        n = self.noise.normal
+        n = self.noise
         r = ImuReading(self.gyro.sample(w_body, n), self.accel.sample(f_body, n))
         self._last = r
         return r
@@ -204,7 +216,7 @@ class BaroModel:
         pressure; ``dt_s`` is the time since the previous read (None: no lag, the
         sensor settles at once, as on the first read)."""
         alt = min(max(alt_m, -4999.0), 999_999.0)
-        p = max(0.0, float(us76(alt).pressure_pa) + self.port_error_pa(mach, q_pa))
+        p = max(0.0, _static_pa(alt) + self.port_error_pa(mach, q_pa))
         if dt_s is None or self._port_pa is None or self.lag_tau_s <= 0.0:
             self._port_pa = p
         elif dt_s > 0.0:
@@ -278,6 +290,17 @@ class WaterSwitchModel:
     def wet(self, t_s: float, splash_t_s: float | None) -> bool:
         """True when in the water (since ``splash_t_s``; None: not yet) for at least delay_s."""
         return splash_t_s is not None and t_s >= splash_t_s + self.delay_s - _T_TOL_S
+
+
+_static_last = [math.nan, 0.0]       # (alt_m, pressure_pa) of the last look-up
+
+
+def _static_pa(alt_m: float) -> float:
+    """US76 static pressure at alt_m, Pa; the redundant units read the same truth
+    altitude each tick, so one look-up serves them all (a one-entry memo)."""
+    if alt_m != _static_last[0]:
+        _static_last[0], _static_last[1] = alt_m, float(us76(alt_m).pressure_pa)
+    return _static_last[1]
 
 
 def _clip(v: float, lim: float) -> float:

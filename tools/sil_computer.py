@@ -28,7 +28,8 @@ STORE_FILE = "state.bin"
 
 class FlightComputer:
     def __init__(self, world, hal, clock, params: dict, link_key: bytes, *, out_dir: Path | None,
-                 power_on_phase, event_sink, on_boot, echo, timer_ns):
+                 power_on_phase, event_sink, on_boot, echo, timers: dict):
+        """``timers``: the flight app's scheduler clocks (``timer_ns``, ``budget_timer_ns``)."""
         self.world, self.hal, self.clock = world, hal, clock
         self.params, self.key = params, link_key
         self._tmp = None
@@ -38,7 +39,7 @@ class FlightComputer:
         self.store_path = Path(out_dir) / STORE_FILE
         self.recorder_path = None if self._tmp is not None else Path(out_dir) / "recorder.bin"
         self.power_on_phase = power_on_phase
-        self.event_sink, self.on_boot, self.echo, self.timer_ns = event_sink, on_boot, echo, timer_ns
+        self.event_sink, self.on_boot, self.echo, self.timers = event_sink, on_boot, echo, timers
         self.boot_s = world.flight_computer["boot_s"]
         self.resets = 0
         self.watchdog_bites = 0
@@ -49,7 +50,7 @@ class FlightComputer:
         self.hal.watchdog.last_kick_t_s = self.clock.now_s()   # the watchdog timer restarts with the processor
         app = FlightApp(self.hal, self.clock, self.params, self.key, store=FileSlots(self.store_path),
                         power_on_phase=self.power_on_phase, recorder_path=self.recorder_path,
-                        event_sinks=[self.event_sink], timer_ns=self.timer_ns)
+                        event_sinks=[self.event_sink], **self.timers)
         self.on_boot(app)
         return app
 

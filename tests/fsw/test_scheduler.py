@@ -140,6 +140,33 @@ def test_task_timing_statistics_with_injected_timer():
     assert ev.data["exec_ms"] == pytest.approx(3.5) and ev.t_s == pytest.approx(0.02)
 
 
+def test_budget_judged_on_the_budget_clock_when_one_is_given():
+    """SIL times tasks on wall time but judges budgets on CPU time (SCH-003): a group
+    whose wall time exceeds the budget while its CPU time does not (the process was
+    preempted) is no overrun; one over on both is, and reports the CPU figure."""
+    wall, cpu = [0], [0]
+
+    class Costs:
+        name = "x"
+
+        def __init__(self):
+            self.costs = iter([(4_000_000, 1_000_000), (4_000_000, 3_500_000), (1_000_000, 1_000_000)])
+
+        def run(self, t_s):
+            w, c = next(self.costs)
+            wall[0] += w
+            cpu[0] += c
+
+    groups = [RateGroup("g", 50.0, (Costs(),), budget_s=0.003)]
+    clock, events, sched = make(groups, timer_ns=lambda: wall[0], budget_timer_ns=lambda: cpu[0])
+    run_ticks(clock, sched, 3)
+    st = sched.stats()
+    assert st.per_task["x"].max_ms == pytest.approx(4.0)      # task stats on the task clock
+    assert st.overruns == 1
+    (ev,) = events_named(events, "RATE_GROUP_OVERRUN")
+    assert ev.data["exec_ms"] == pytest.approx(3.5) and ev.t_s == pytest.approx(0.02)
+
+
 def test_raising_task_is_counted_and_following_task_still_runs():
     log = []
     groups = [RateGroup("g", 50.0, (Rec("before", log), Boom(), Rec("after", log))),
