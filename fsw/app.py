@@ -50,6 +50,7 @@ from fsw.tasks.chutes import ChuteTask
 from fsw.tasks.commanding import CommandTask
 from fsw.tasks.deorbit import UNDERBURN_FRACTION, DeorbitTask
 from fsw.tasks.health import HealthTask
+from fsw.tasks.guidance import GuidanceTask
 from fsw.tasks.landing import LandingTask
 from fsw.tasks.monitors import MonitorTask
 from fsw.tasks.nav import NavTask
@@ -62,17 +63,17 @@ BASE_RATE_HZ = 50.0
 #: Rate groups: (name, rate Hz, tasks in execution order).
 WIRING = (
     ("rg50", 50.0, ("nav", "attitude", "deorbit")),
-    ("rg10", 10.0, ("commands", "separation", "baro", "monitors", "chutes", "landing", "telemetry")),
+    ("rg10", 10.0, ("commands", "separation", "baro", "monitors", "chutes", "landing", "guidance", "telemetry")),
     ("rg1", 1.0, ("beacon", "health", "recorder")),
 )
 #: Task name -> class (each takes ``(ctx, period_s, **ports)``).
 TASKS = {
     "nav": NavTask, "attitude": AttitudeTask, "deorbit": DeorbitTask, "commands": CommandTask,
     "separation": SeparationTask, "baro": BaroFusion, "monitors": MonitorTask, "chutes": ChuteTask,
-    "landing": LandingTask, "telemetry": TelemetryTask, "beacon": BeaconTask, "health": HealthTask,
+    "landing": LandingTask, "guidance": GuidanceTask, "telemetry": TelemetryTask, "beacon": BeaconTask, "health": HealthTask,
 }
 #: Tasks left out of the minimal safe configuration.
-NOT_IN_MINIMAL = ("deorbit",)
+NOT_IN_MINIMAL = ("deorbit", "guidance")
 STORE_PHASE = "phase"
 
 
@@ -190,7 +191,8 @@ class FlightApp:
             burn = self.store.get("deorbit") or {}
             self.hal.engine.shutdown()
             self.hal.engine.arm(False)
-            if burn.get("dv_sensed_mps", 0.0) >= UNDERBURN_FRACTION * self.params.v["deorbit.dv_mps"]:
+            dv_target = burn.get("dv_target_mps") or self.params.v["deorbit.dv_mps"]
+            if burn.get("dv_sensed_mps", 0.0) >= UNDERBURN_FRACTION * dv_target:
                 self.phases.request(Trigger.CUTOFF, "minimal mode: burn ended as an underburn")
             else:
                 self.phases.request(Trigger.ABORT, "minimal mode: burn aborted")

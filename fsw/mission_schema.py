@@ -6,7 +6,7 @@ at run time, validated by the same limits.
 """
 from __future__ import annotations
 
-from fsw.schema import Num, Str, Struct
+from fsw.schema import Num, Str, Struct, Vec
 
 
 def _n(unit, lo=None, hi=None, doc="", **kw):
@@ -28,7 +28,8 @@ TARGET = Struct({
 
 DEORBIT = Struct({
     "ignition_t_s": _n("s", 0, 1e6, "planned ignition, mission elapsed time; DEORBIT_GO may override"),
-    "dv_mps": _n("m/s", 10, 200, "target delta-v, cut off on integrated sensed acceleration"),
+    "dv_mps": _n("m/s", 10, 200, "the corridor's retrograde delta-v: the burn cuts off on integrated sensed "
+                 "acceleration at dv_mps / cos(yaw) (fsw/gnc/targeting.py)"),
     "max_burn_s": _n("s", 1, 120, "burn-time limit: cutoff backup if the sensed delta-v never reaches target"),
     "prep_lead_s": _n("s", 30, 3600, "DEORBIT_PREP (slew, engine arm) starts this long before ignition"),
     "attitude_tol_deg": _n("deg", 0.5, 20, "pointing error below which ignition is allowed"),
@@ -40,6 +41,29 @@ DEORBIT = Struct({
                              "dissimilar dv estimate (with the chamber pressure) when the accelerometer is lost"),
     "pc_nominal_pa": _n("Pa", 1e5, 2e7, "chamber pressure at nominal thrust (thrust is proportional to it)"),
 })
+
+#: Breakpoints of the guidance drag table (guidance.cd_mach / cd_value).
+CD_POINTS = 12
+
+GUIDANCE = Struct({
+    "target_lat_deg": _n("deg", -90, 90, "guidance target latitude; set from the mission's target: at load "
+                         "(SET_PARAM re-targets in flight)", default=None),
+    "target_lon_deg": _n("deg", -180, 180, "guidance target longitude; set from target: at load", default=None),
+    "mass_kg": _n("kg", 1, 1000, "capsule mass at ignition (entry mass + deorbit propellant)"),
+    "thrust_n": _n("N", 1, 10000, "deorbit motor vacuum thrust"),
+    "isp_s": _n("s", 50, 500, "deorbit motor vacuum specific impulse"),
+    "ref_area_m2": _n("m^2", 0.01, 20, "aerodynamic reference area of the drag table"),
+    "cd_mach": Vec(CD_POINTS, "-", 0, 100),
+    "cd_value": Vec(CD_POINTS, "-", 0.1, 3),
+    "max_yaw_deg": _n("deg", 0, 45, "burn yaw limit (cross-range steering): dv = deorbit.dv_mps / cos(yaw)"),
+    "max_dv_mps": _n("m/s", 10, 300, "no-go above this planned dv (propellant: 2.2 kg at Isp 245 s gives 129 m/s "
+                     "from 42.2 kg)"),
+    "max_miss_km": _n("km", 0.1, 1000, "no-go when the predicted splash misses the target by more"),
+    "max_perigee_alt_m": _n("m", 0, 200e3, "no-go when the predicted post-burn perigee is higher (shallow, "
+                            "skipping or long entry)"),
+    "retarget_s": _n("s", 1, 3600, "a new solution from fresh navigation this long after the last, until "
+                     "DEORBIT_PREP freezes the plan"),
+}, doc="deorbit guidance (fsw/tasks/guidance.py, fsw/gnc/)")
 
 GNC = Struct({
     "nav_gps_gain": _n("-", 0, 1, "GPS blending gain per 10 Hz fix (complementary filter)"),
@@ -125,9 +149,20 @@ TELEMETRY = Struct({
 })
 
 PARAMS = Struct({
-    "deorbit": DEORBIT, "gnc": GNC, "entry": ENTRY, "chutes": CHUTES,
+    "deorbit": DEORBIT, "guidance": GUIDANCE, "gnc": GNC, "entry": ENTRY, "chutes": CHUTES,
     "landing": LANDING, "beacon": BEACON, "telemetry": TELEMETRY, "fdir": FDIR,
 }, doc="flight parameter table (SET_PARAM names are dotted paths below this)")
+
+def resolve_guidance_target(mission: dict) -> dict:
+    """Fill ``params.guidance.target_*`` from the mission's ``target`` where the file leaves
+    them unset: the guidance target is the mission's (a file may aim guidance elsewhere).
+    Returns ``mission``, changed in place."""
+    guidance = mission["params"]["guidance"]
+    for key in ("lat_deg", "lon_deg"):
+        if guidance[f"target_{key}"] is None:
+            guidance[f"target_{key}"] = mission["target"][key]
+    return mission
+
 
 MISSION = Struct({
     "name": Str(doc="mission name", default="ELS-RS"),

@@ -75,7 +75,9 @@ class AirDataRecord:
 
 @dataclass(frozen=True, slots=True)
 class BurnRecord:
-    """Deorbit burn: go, plan, ignition and cutoff times s, sensed axial dv m/s, result."""
+    """Deorbit burn: go, plan, ignition and cutoff times s, sensed axial dv m/s, result;
+    the planned dv (m/s) and burn yaw (deg, fsw/gnc/predictor.py burn_direction), and the
+    time the go was given (s; the guidance solutions it accepts are computed for it)."""
     t_s: float
     valid: bool
     go: bool = False
@@ -84,6 +86,9 @@ class BurnRecord:
     cutoff_t_s: float | None = None
     dv_sensed_mps: float = 0.0
     result: str | None = None
+    dv_target_mps: float | None = None
+    yaw_deg: float = 0.0
+    go_t_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +122,33 @@ class HealthRecord:
     tripped: tuple = ()
 
 
+@dataclass(frozen=True, slots=True)
+class GuidanceRecord:
+    """Deorbit guidance (fsw/tasks/guidance.py): a targeted burn (``kind`` "plan") computed
+    from the navigated state of ``nav_t_s`` for the go given at ``go_t_s``, or after
+    cutoff the recovery forecast (``kind`` "forecast"). ``ok``: the go/no-go checks
+    passed; ``why``: the first that failed."""
+    t_s: float
+    valid: bool
+    kind: str = ""
+    go_t_s: float | None = None
+    nav_t_s: float | None = None
+    ignition_t_s: float | None = None
+    dv_mps: float | None = None
+    yaw_deg: float = 0.0
+    splash_lat_deg: float | None = None
+    splash_lon_deg: float | None = None
+    miss_km: float | None = None
+    perigee_alt_m: float | None = None
+    entry_fpa_deg: float | None = None
+    ok: bool = False
+    why: str = ""
+
+
 #: Record kind -> the one task that writes it (REC-002).
 WRITERS = {
     ImuRecord: "nav", NavRecord: "nav", GpsRecord: "nav", AttitudeRecord: "attitude",
     AirDataRecord: "baro", BurnRecord: "deorbit", EdlRecord: "chutes", LandingRecord: "landing",
-    HealthRecord: "monitors",
+    HealthRecord: "monitors", GuidanceRecord: "guidance",
 }
 INITIAL = {kind: kind(_NEVER, False) for kind in WRITERS}

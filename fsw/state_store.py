@@ -33,7 +33,8 @@ key                    meaning                                              writ
 ``boot``               {power_ons, processor_resets, reset_times_s,         app
                        minimal}
 ``deorbit``            {go, plan_t_s, ignition_t_s, dv_sensed_mps, burn_s,  deorbit
-                       cutoff_t_s, result}
+                       cutoff_t_s, result, ignitions, go_t_s,
+                       dv_target_mps, yaw_deg}
 ``edl``                {onset_t_s, g_arm_t_s, drogue_t_s, drogue_trigger,   chutes
                        main_t_s, main_trigger}
 ``landing``            {splash_t_s, trigger}                                landing

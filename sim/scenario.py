@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fsw.commands import validate_command
-from fsw.mission_schema import MISSION, PARAMS
+from fsw.mission_schema import MISSION, PARAMS, resolve_guidance_target
 from fsw.params import flatten
 from fsw.phases import Phase
 from fsw.pyro import CHANNELS
@@ -196,6 +196,7 @@ def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str =
     except ConfigError as exc:
         raise ConfigError(src if sc["vehicle"] else str(config_dir / "vehicle.yaml"), "vehicle." + exc.path, exc.problem) from None
     mission = _overridden(src, config_dir / "mission.yaml", sc["mission"], MISSION, "mission")
+    resolve_guidance_target(mission)
     hardware = load_config(config_dir / hardware_file, HARDWARE)
     for i, c in enumerate(sc["commands"]):
         try:

@@ -25,6 +25,7 @@ SUBCOMMANDS = {
     "ground": "tools.cmd_ground",
     "montecarlo": "tools.cmd_montecarlo",
     "catalogue": "tools.cmd_catalogue",
+    "plan": "tools.cmd_plan",
 }
 
 #: One-line help per subcommand (kept here so ``elsrs --help`` imports nothing heavy).
@@ -36,6 +37,7 @@ HELP = {
     "ground": "ground console: live telemetry, events, authenticated commands",
     "montecarlo": "a dispersed Monte Carlo campaign of SIL flights, local processes or a Dask cluster",
     "catalogue": "fly the fault catalogue (config/scenarios/faults/): scenario, expected, got, why",
+    "plan": "ground deorbit planning with the flight predictor: ignition, dv, entry, splash point",
 }
 
 

@@ -2,8 +2,10 @@
 
 Requirements
 1. Mode by phase (table ``MODES``): off while attached and under canopies;
-   rate damping (detumble) in SEPARATED, SAFE and early ENTRY; body +x
-   retrograde (burn attitude) in DEORBIT_PREP and DEORBIT_BURN; body +x along
+   rate damping (detumble) in SEPARATED, SAFE and early ENTRY; body +x (the
+   thrust axis) along the planned burn direction in DEORBIT_PREP and
+   DEORBIT_BURN (fsw/gnc/predictor.py ``burn_direction``: the retrograde yawed by
+   the plan's yaw, BurnRecord); body +x along
    the air-relative velocity (heat shield forward) in COAST.
 2. Bang-bang law on the rate error with a deadband: commanded rate =
    gain x pointing error, limited to ``gnc.max_rate_dps``.
@@ -18,8 +20,9 @@ from __future__ import annotations
 import math
 
 from fsw.flightmath import air_relative_velocity, cross, dot, norm, rotate_inv
+from fsw.gnc.predictor import burn_direction
 from fsw.phases import Phase
-from fsw.records import AttitudeRecord, HealthRecord, ImuRecord, NavRecord
+from fsw.records import AttitudeRecord, BurnRecord, HealthRecord, ImuRecord, NavRecord
 
 OFF, DAMP, RETRO, ENTRY_ATT = "off", "damp", "retrograde", "entry"
 MODES = {
@@ -56,9 +59,11 @@ class AttitudeTask:
         target = None
         if mode in (RETRO, ENTRY_ATT):
             if nav.valid:
-                v = nav.v_eci_mps if mode == RETRO else air_relative_velocity(nav.r_eci_m, nav.v_eci_mps)
-                sign = -1.0 if mode == RETRO else 1.0
-                target = rotate_inv(nav.q_body_eci, (sign * v[0], sign * v[1], sign * v[2]))
+                if mode == RETRO:
+                    d = burn_direction(nav.r_eci_m, nav.v_eci_mps, bus.latest(BurnRecord).yaw_deg)
+                else:
+                    d = air_relative_velocity(nav.r_eci_m, nav.v_eci_mps)
+                target = rotate_inv(nav.q_body_eci, d)
             else:
                 mode = DAMP
         if mode == OFF:

@@ -8,7 +8,8 @@ Requirements
 2. Ignition when the planned time has come and the pointing error is below
    ``deorbit.attitude_tol_deg``; if attitude is not reached within
    ``deorbit.ignition_window_s`` of the plan, abort to SAFE.
-3. Cutoff on the integrated sensed axial delta-v reaching ``deorbit.dv_mps``
+3. Cutoff on the integrated sensed axial delta-v reaching the plan's dv
+   (requirement 9; the ground's plan: ``deorbit.dv_mps``)
    (accelerometer; while the IMU is lost, a dissimilar estimate from the
    chamber pressure, calibrated against the accelerometer earlier in the burn):
    when the target falls within the next tick at the sensed acceleration, the
@@ -29,12 +30,18 @@ Requirements
 8. The engine arm relay is refreshed every cycle while armed: the valve
    board drops it (closing the isolation valve) when the flight computer
    stalls, so a hung processor cannot leave the motor burning.
+9. The go starts with the ground's plan (the go's ignition time, retrograde,
+   ``deorbit.dv_mps``). In SEPARATED each new onboard guidance solution
+   (GuidanceRecord "plan" computed for this go) replaces it - ignition time,
+   dv and burn yaw - or, when its go/no-go failed, cancels the go
+   (DEORBIT_NO_GO). DEORBIT_PREP freezes the plan; with no onboard solution by
+   then the ground's plan flies (GUIDANCE_UNAVAILABLE).
 """
 from __future__ import annotations
 
 from fsw.events import Severity
 from fsw.phases import Phase, Trigger
-from fsw.records import AttitudeRecord, BurnRecord, ImuRecord
+from fsw.records import AttitudeRecord, BurnRecord, GuidanceRecord, ImuRecord
 
 STORE_KEY = "deorbit"
 #: Thrust lost after this fraction of the target delta-v: the burn ends as an
@@ -66,6 +73,10 @@ class DeorbitTask:
         self.cutoff_t_s = s.get("cutoff_t_s")
         self.result = s.get("result")
         self.ignitions = int(s.get("ignitions", 0))
+        self.go_t_s = s.get("go_t_s")
+        self.dv_target_mps = s.get("dv_target_mps")        # None: the corridor's deorbit.dv_mps, no yaw
+        self.yaw_deg = float(s.get("yaw_deg", 0.0))
+        self._adopted_t_s = -float("inf")                  # the last guidance solution taken
         self._ign_cmd_t: float | None = None     # this boot's last ignition command
         self._resume_from_t: float | None = None
         self._disarm_pending = self.cutoff_t_s is not None     # after a timed cutoff (and after any reboot)
@@ -92,7 +103,12 @@ class DeorbitTask:
         self.ctx.store.put(STORE_KEY, {"go": self.go, "plan_t_s": self.plan_t_s, "ignition_t_s": self.ignition_t_s,
                                        "dv_sensed_mps": self.dv_sensed_mps, "burn_s": self.burn_s,
                                        "cutoff_t_s": self.cutoff_t_s, "result": self.result,
-                                       "ignitions": self.ignitions})
+                                       "ignitions": self.ignitions, "go_t_s": self.go_t_s,
+                                       "dv_target_mps": self.dv_target_mps, "yaw_deg": self.yaw_deg})
+
+    def _dv_target(self) -> float:
+        """Sensed dv to cut off at, m/s: the guidance plan's, else the corridor's (no yaw)."""
+        return self.dv_target_mps if self.dv_target_mps is not None else self.ctx.params.v["deorbit.dv_mps"]
 
     def _phase_changed(self, change) -> None:
         if change.to_phase is Phase.SAFE and change.from_phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None:
@@ -117,7 +133,8 @@ class DeorbitTask:
         plan = ignition_t_s if ignition_t_s is not None else self.ctx.params.v["deorbit.ignition_t_s"]
         if plan <= t:
             return f"ignition time {plan:.1f} s is in the past (now {t:.1f} s)"
-        self.go, self.plan_t_s = True, plan
+        self.go, self.plan_t_s, self.go_t_s = True, plan, t
+        self.dv_target_mps, self.yaw_deg = None, 0.0       # the ground's plan until guidance solves
         self._save()
         self.ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_GO", f"go for ignition at {plan:.1f} s", ignition_t_s=plan)
         return None
@@ -142,7 +159,12 @@ class DeorbitTask:
         self._t_prev = t_s
         if ph in (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN) or self._disarm_pending:
             self.ctx.hal.engine.refresh()            # the arm relay's dead-man keep-alive (requirement 8)
+        if ph is Phase.SEPARATED and self.go:
+            self._adopt_guidance()
         if ph is Phase.SEPARATED and self.go and t_s >= self.plan_t_s - self.ctx.params.v["deorbit.prep_lead_s"]:
+            if self.dv_target_mps is None:
+                self.ctx.events.emit(Severity.WARNING_HI, "GUIDANCE_UNAVAILABLE", "no onboard solution before "
+                                     "DEORBIT_PREP: flying the ground's plan (retrograde, deorbit.dv_mps)")
             if self.ctx.phases.request(Trigger.PREP_START, "go given and ignition approaching"):
                 self._arm()
         elif ph is Phase.DEORBIT_PREP:
@@ -152,10 +174,31 @@ class DeorbitTask:
         elif self.cutoff_t_s is not None and t_s >= self.cutoff_t_s and self._disarm_pending:
             self._disarm_pending = False
             self.ctx.hal.engine.arm(False)
-        state = (self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s, self.dv_sensed_mps, self.result)
+        state = (self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s, self.dv_sensed_mps, self.result,
+                 self.dv_target_mps, self.yaw_deg, self.go_t_s)
         if state != self._published:          # published when it changes: every tick of a burn, rarely otherwise
             self._published = state
             self._pub(BurnRecord(t_s, True, *state))
+
+    def _adopt_guidance(self) -> None:
+        """Requirement 9: take each new onboard solution computed for this go (SEPARATED only:
+        DEORBIT_PREP freezes the plan); a NO-GO cancels the go."""
+        g = self.ctx.bus.latest(GuidanceRecord)
+        if not g.valid or g.kind != "plan" or g.go_t_s != self.go_t_s or g.t_s <= self._adopted_t_s:
+            return
+        self._adopted_t_s = g.t_s
+        ev = self.ctx.events
+        if not g.ok:
+            self.go = False
+            self._save()
+            ev.emit(Severity.WARNING_HI, "DEORBIT_NO_GO", f"guidance no-go: {g.why}; the go is cancelled", why=g.why)
+            return
+        self.plan_t_s, self.dv_target_mps, self.yaw_deg = g.ignition_t_s, g.dv_mps, g.yaw_deg
+        self._save()
+        miss = "" if g.miss_km is None else f" (predicted miss {g.miss_km:.2f} km)"
+        ev.emit(Severity.ACTIVITY_HI, "DEORBIT_RETARGETED", f"plan: ignition {g.ignition_t_s:.1f} s, dv "
+                f"{g.dv_mps:.2f} m/s, yaw {g.yaw_deg:.2f} deg{miss}",
+                ignition_t_s=round(g.ignition_t_s, 3), dv_mps=round(g.dv_mps, 3), yaw_deg=round(g.yaw_deg, 3))
 
     def _arm(self) -> None:
         eng = self.ctx.hal.engine
@@ -173,7 +216,7 @@ class DeorbitTask:
             self.ignition_t_s = t_s
         self._save()
         ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_IGNITION", f"ignition {self.ignitions}, pointing error "
-                        f"{err:.2f} deg", att_error_deg=err, dv_target_mps=p["deorbit.dv_mps"],
+                        f"{err:.2f} deg", att_error_deg=err, dv_target_mps=self._dv_target(),
                         dv_sensed_mps=round(self.dv_sensed_mps, 4), ignition=self.ignitions)
         return True
 
@@ -218,7 +261,7 @@ class DeorbitTask:
                 ctx.events.emit(Severity.WARNING_HI, "BURN_INTERRUPTED", f"engine arm dropped at "
                                 f"{self.dv_sensed_mps:.2f} m/s sensed: re-ignition", dv_sensed_mps=round(self.dv_sensed_mps, 4))
                 return
-            if self.dv_sensed_mps < UNDERBURN_FRACTION * p["deorbit.dv_mps"]:
+            if self.dv_sensed_mps < UNDERBURN_FRACTION * self._dv_target():
                 self.abort(f"no thrust sensed {since:.1f} s after ignition")
             else:
                 self._cutoff(t_s, "thrust lost")
@@ -226,7 +269,7 @@ class DeorbitTask:
         if err is not None and err > p["deorbit.abort_attitude_deg"]:
             self.abort(f"pointing error {err:.1f} deg during burn")
             return
-        to_go = p["deorbit.dv_mps"] - self.dv_sensed_mps
+        to_go = self._dv_target() - self.dv_sensed_mps
         if to_go <= ax * self.dt:
             self._cutoff(t_s, "dv reached", delay_s=max(0.0, to_go / ax) if ax > 0.0 else 0.0)
         elif self.burn_s >= p["deorbit.max_burn_s"]:
@@ -254,7 +297,7 @@ class DeorbitTask:
 
     def _resume(self, t_s: float, err) -> None:
         p = self.ctx.params.v
-        if self.dv_sensed_mps >= p["deorbit.dv_mps"] - 1e-6:
+        if self.dv_sensed_mps >= self._dv_target() - 1e-6:
             self._cutoff(t_s, "dv reached")
             return
         if err is not None and err <= p["deorbit.attitude_tol_deg"] and not self.ctx.hal.station.attached():
@@ -265,7 +308,7 @@ class DeorbitTask:
             self._end_interrupted(f"burn attitude not regained within {p['deorbit.ignition_window_s']:.0f} s")
 
     def _end_interrupted(self, why: str) -> None:
-        if self.dv_sensed_mps >= UNDERBURN_FRACTION * self.ctx.params.v["deorbit.dv_mps"]:
+        if self.dv_sensed_mps >= UNDERBURN_FRACTION * self._dv_target():
             self._cutoff(self.ctx.clock.now_s(), "thrust lost")
         else:
             self.abort(why)
@@ -274,7 +317,7 @@ class DeorbitTask:
         ctx = self.ctx
         ctx.hal.engine.shutdown(delay_s)
         if delay_s > 0.0:
-            self.dv_sensed_mps = ctx.params.v["deorbit.dv_mps"]      # the timed closure delivers the rest
+            self.dv_sensed_mps = self._dv_target()      # the timed closure delivers the rest
         if delay_s == 0.0:
             ctx.hal.engine.arm(False)    # a timed closure keeps the arm (isolation valve open) until it acts
         self._record_cutoff(_RESULT[reason], delay_s)
@@ -289,7 +332,7 @@ class DeorbitTask:
         self._save()
         ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_CUTOFF", f"cutoff ({result}), sensed dv {self.dv_sensed_mps:.2f} m/s",
                         result=result, dv_sensed_mps=round(self.dv_sensed_mps, 4),
-                        dv_target_mps=ctx.params.v["deorbit.dv_mps"])
+                        dv_target_mps=self._dv_target())
 
     def telemetry(self) -> dict:
         return {"dv_sensed_mps": self.dv_sensed_mps}

@@ -28,7 +28,7 @@ from fsw.context import FlightContext
 from fsw.downlink import Downlink
 from fsw.events import EventLog
 from fsw.link import CommandSigner, TelemetryDecoder, frame
-from fsw.mission_schema import MISSION, PARAMS
+from fsw.mission_schema import MISSION, PARAMS, resolve_guidance_target
 from fsw.params import ParamTable
 from fsw.phases import Phase, PhaseMachine
 from fsw.pressure_alt import pressure_altitude_m
@@ -51,7 +51,7 @@ PERIODS = {name: 1.0 / rate for _, rate, names in WIRING for name in names}
 
 @functools.lru_cache(maxsize=1)
 def _mission() -> dict:
-    return load_config(MISSION_YAML, MISSION)
+    return resolve_guidance_target(load_config(MISSION_YAML, MISSION))
 
 
 def mission_params() -> dict:

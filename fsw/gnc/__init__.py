@@ -1,0 +1,1 @@
+"""Guidance and navigation models shared by the flight tasks and the ground planner."""

@@ -1,0 +1,88 @@
+"""Ground deorbit planning with the flight predictor (``elsrs plan``).
+
+Requirements
+1. The release state comes from the scenario (the simulator's initial state:
+   the station orbit at mission time 0, or the entry-interface state), the
+   target from the mission (or ``--target``), the vehicle and limits from the
+   flight parameter table: the same inputs and the same code
+   (fsw/gnc/predictor.py, fsw/gnc/targeting.py) as the onboard guidance.
+2. A separation or attached scenario is targeted: the first ignition at or after
+   the scenario's DEORBIT_GO time plus ``deorbit.prep_lead_s`` whose pass
+   brings the splash nearest the target is searched over ``horizon_s``, then
+   refined; the go/no-go is the onboard one. An entry-interface scenario has no
+   burn to plan: its splash point is predicted.
+3. Returns the plan as a dict (``elsrs plan --json`` prints it); ``go`` is False
+   with ``why`` when the target cannot be reached.
+"""
+from __future__ import annotations
+
+import math
+
+from fsw.gnc.predictor import Prediction, predict, vehicle_data
+from fsw.gnc.targeting import great_circle_km, no_go, search, solve
+from fsw.params import flatten
+from sim.scenario import Scenario
+from sim.vehicle import vehicle_from_config
+from sim.world import World
+
+#: Search horizon for the ignition time after the earliest one, s (about one orbit).
+HORIZON_S = 5600.0
+
+
+def _prediction(p: Prediction) -> dict:
+    r = lambda x, n: None if x is None else round(x, n)     # noqa: E731
+    return {"splash_lat_deg": r(p.splash_lat_deg, 5), "splash_lon_deg": r(p.splash_lon_deg, 5),
+            "drogue_alt_t_s": r(p.splash_t_s, 1), "entry_interface_t_s": r(p.entry_t_s, 1),
+            "entry_speed_mps": r(p.entry_speed_mps, 1), "entry_fpa_deg": r(p.entry_fpa_deg, 3),
+            "perigee_alt_m": r(p.perigee_alt_m, 0), "peak_decel_g": r(p.peak_decel_mps2 / 9.80665, 2)}
+
+
+def plan(sc: Scenario, target: tuple[float, float] | None = None, horizon_s: float = HORIZON_S) -> dict:
+    """The ground plan for a scenario (requirements 1-3)."""
+    params = flatten(sc.mission["params"])
+    lat, lon = target if target is not None else (params["guidance.target_lat_deg"], params["guidance.target_lon_deg"])
+    w = World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, sc.start, sc.mission["station_orbit"],
+              sc.seed)
+    r, v = tuple(w.s[0:3]), tuple(w.s[3:6])
+    out = {"scenario": sc.path, "target": {"lat_deg": lat, "lon_deg": lon}, "start": sc.start["kind"]}
+    if sc.start["kind"] == "entry_interface":
+        p = predict(0.0, r, v, vehicle_data(params, w.s[13]), None)
+        out.update(burn=None, prediction=_prediction(p), go=p.splash_lat_deg is not None, why=p.why,
+                   miss_km=None if p.splash_lat_deg is None else round(
+                       great_circle_km(p.splash_lat_deg, p.splash_lon_deg, lat, lon), 2))
+        return out
+    go_t = min((c["at_s"] for c in sc.commands if c["name"] == "DEORBIT_GO"), default=0.0)
+    earliest = go_t + params["deorbit.prep_lead_s"]
+    veh = vehicle_data(params)
+    guess = search(0.0, r, v, veh, lat, lon, params["deorbit.dv_mps"], earliest, horizon_s)
+    sol = solve(0.0, r, v, veh, lat, lon, params["deorbit.dv_mps"], guess, earliest_t_s=earliest,
+                max_yaw_deg=params["guidance.max_yaw_deg"])
+    why = no_go(sol, params["guidance.max_miss_km"], params["guidance.max_perigee_alt_m"], params["guidance.max_dv_mps"])
+    b = sol.burn
+    out.update(burn={"ignition_t_s": round(b.ignition_t_s, 2), "dv_mps": round(b.dv_mps, 3),
+                     "yaw_deg": round(b.yaw_deg, 3), "burn_s": round(sol.prediction.burn_s, 2),
+                     "dv_along_mps": params["deorbit.dv_mps"]},
+               prediction=_prediction(sol.prediction), miss_km=None if math.isinf(sol.miss_km) else round(sol.miss_km, 3),
+               go=not why, why=why, iterations=sol.iterations)
+    return out
+
+
+def render(d: dict) -> list[str]:
+    """The plan as lines for a console."""
+    t = d["target"]
+    lines = [f"ELS-RS deorbit plan: {d['scenario']} (start {d['start']})",
+             f"  target            {t['lat_deg']:.4f}, {t['lon_deg']:.4f}"]
+    b, p = d["burn"], d["prediction"]
+    if b is not None:
+        lines += [f"  ignition          {b['ignition_t_s']:.2f} s mission time",
+                  f"  delta-v           {b['dv_mps']:.2f} m/s (retrograde {b['dv_along_mps']:.1f}), yaw {b['yaw_deg']:+.2f} deg, "
+                  f"burn {b['burn_s']:.1f} s",
+                  f"  perigee after     {p['perigee_alt_m'] / 1000:.1f} km"]
+    if p["entry_interface_t_s"] is not None:
+        lines.append(f"  entry interface   {p['entry_interface_t_s']:.1f} s, {p['entry_speed_mps']:.0f} m/s, "
+                     f"flight-path {p['entry_fpa_deg']:.2f} deg; peak {p['peak_decel_g']:.1f} g")
+    if p["splash_lat_deg"] is not None:
+        lines.append(f"  splash (drogue)   {p['splash_lat_deg']:.4f}, {p['splash_lon_deg']:.4f}, "
+                     f"predicted miss {d['miss_km']:.2f} km")
+    lines.append("  go" if d["go"] else f"  NO-GO: {d['why']}")
+    return lines
