@@ -61,6 +61,8 @@ GUIDANCE = Struct({
     "max_miss_km": _n("km", 0.1, 1000, "no-go when the predicted splash misses the target by more"),
     "max_perigee_alt_m": _n("m", 0, 200e3, "no-go when the predicted post-burn perigee is higher (shallow, "
                             "skipping or long entry)"),
+    "max_plan_shift_s": _n("s", 1, 6000, "no-go when the onboard ignition time is further than this from the "
+                           "ground's plan (the go's ignition time): the dissimilar cross-check"),
     "retarget_s": _n("s", 1, 3600, "a new solution from fresh navigation this long after the last, until "
                      "DEORBIT_PREP freezes the plan"),
 }, doc="deorbit guidance (fsw/tasks/guidance.py, fsw/gnc/)")

@@ -89,6 +89,7 @@ class BurnRecord:
     dv_target_mps: float | None = None
     yaw_deg: float = 0.0
     go_t_s: float | None = None
+    ground_plan_t_s: float | None = None      # the go's ignition time (the ground's plan)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,7 @@ class DeorbitTask:
         self.result = s.get("result")
         self.ignitions = int(s.get("ignitions", 0))
         self.go_t_s = s.get("go_t_s")
+        self.ground_plan_t_s = s.get("ground_plan_t_s")
         self.dv_target_mps = s.get("dv_target_mps")        # None: the corridor's deorbit.dv_mps, no yaw
         self.yaw_deg = float(s.get("yaw_deg", 0.0))
         self._adopted_t_s = -float("inf")                  # the last guidance solution taken
@@ -103,7 +104,7 @@ class DeorbitTask:
         self.ctx.store.put(STORE_KEY, {"go": self.go, "plan_t_s": self.plan_t_s, "ignition_t_s": self.ignition_t_s,
                                        "dv_sensed_mps": self.dv_sensed_mps, "burn_s": self.burn_s,
                                        "cutoff_t_s": self.cutoff_t_s, "result": self.result,
-                                       "ignitions": self.ignitions, "go_t_s": self.go_t_s,
+                                       "ignitions": self.ignitions, "go_t_s": self.go_t_s, "ground_plan_t_s": self.ground_plan_t_s,
                                        "dv_target_mps": self.dv_target_mps, "yaw_deg": self.yaw_deg})
 
     def _dv_target(self) -> float:
@@ -133,7 +134,7 @@ class DeorbitTask:
         plan = ignition_t_s if ignition_t_s is not None else self.ctx.params.v["deorbit.ignition_t_s"]
         if plan <= t:
             return f"ignition time {plan:.1f} s is in the past (now {t:.1f} s)"
-        self.go, self.plan_t_s, self.go_t_s = True, plan, t
+        self.go, self.plan_t_s, self.go_t_s, self.ground_plan_t_s = True, plan, t, plan
         self.dv_target_mps, self.yaw_deg = None, 0.0       # the ground's plan until guidance solves
         self._save()
         self.ctx.events.emit(Severity.ACTIVITY_HI, "DEORBIT_GO", f"go for ignition at {plan:.1f} s", ignition_t_s=plan)
@@ -175,7 +176,7 @@ class DeorbitTask:
             self._disarm_pending = False
             self.ctx.hal.engine.arm(False)
         state = (self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s, self.dv_sensed_mps, self.result,
-                 self.dv_target_mps, self.yaw_deg, self.go_t_s)
+                 self.dv_target_mps, self.yaw_deg, self.go_t_s, self.ground_plan_t_s)
         if state != self._published:          # published when it changes: every tick of a burn, rarely otherwise
             self._published = state
             self._pub(BurnRecord(t_s, True, *state))

@@ -17,7 +17,10 @@ Requirements
    converged, predicted miss <= ``guidance.max_miss_km``, post-burn perigee <=
    ``guidance.max_perigee_alt_m``, dv <= ``guidance.max_dv_mps`` (propellant),
    navigation valid and at most ``MAX_NAV_AGE_S`` old at the state used
-   (attitude knowledge is the attitude task's pointing check at ignition).
+   (attitude knowledge is the attitude task's pointing check at ignition), and
+   - the dissimilar check - an ignition time within ``guidance.max_plan_shift_s``
+   of the ground's plan (the go's ignition time): a navigation error large
+   enough to move the pass, or a go for another pass, is a no-go.
 4. After cutoff (COAST), one recovery forecast: the splash point predicted from
    the navigated state, with no burn, published and raised as SPLASH_FORECAST
    (downlinked as an event).
@@ -48,7 +51,7 @@ class GuidanceTask:
     PARAMS = ("guidance.target_lat_deg", "guidance.target_lon_deg", "guidance.mass_kg", "guidance.thrust_n",
               "guidance.isp_s", "guidance.ref_area_m2", "guidance.cd_mach", "guidance.cd_value",
               "guidance.max_yaw_deg", "guidance.max_dv_mps", "guidance.max_miss_km", "guidance.max_perigee_alt_m",
-              "guidance.retarget_s", "deorbit.dv_mps", "deorbit.prep_lead_s", "chutes.drogue_alt_m")
+              "guidance.retarget_s", "guidance.max_plan_shift_s", "deorbit.dv_mps", "deorbit.prep_lead_s", "chutes.drogue_alt_m")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -115,7 +118,7 @@ class GuidanceTask:
         self._next_t_s = t_s + p["guidance.retarget_s"]
         self._last_ignition_t_s = sol.burn.ignition_t_s
         pr = sol.prediction
-        why = self._no_go(sol)
+        why = self._no_go(sol, burn)
         rec = GuidanceRecord(t_s, True, "plan", self._job_info["go_t_s"], self._job_info["nav_t_s"],
                              sol.burn.ignition_t_s, sol.burn.dv_mps, sol.burn.yaw_deg, pr.splash_lat_deg,
                              pr.splash_lon_deg, sol.miss_km, pr.perigee_alt_m, pr.entry_fpa_deg, not why, why)
@@ -127,10 +130,15 @@ class GuidanceTask:
                         ignition_t_s=round(sol.burn.ignition_t_s, 3), dv_mps=round(sol.burn.dv_mps, 3),
                         yaw_deg=round(sol.burn.yaw_deg, 3), miss_km=round(sol.miss_km, 3), ok=not why, why=why)
 
-    def _no_go(self, sol) -> str:
+    def _no_go(self, sol, burn: BurnRecord) -> str:
         """Requirement 3: the first failed go/no-go check, or ''."""
         p = self.ctx.params.v
-        return no_go(sol, p["guidance.max_miss_km"], p["guidance.max_perigee_alt_m"], p["guidance.max_dv_mps"])
+        why = no_go(sol, p["guidance.max_miss_km"], p["guidance.max_perigee_alt_m"], p["guidance.max_dv_mps"])
+        shift = None if burn.ground_plan_t_s is None else sol.burn.ignition_t_s - burn.ground_plan_t_s
+        if not why and shift is not None and abs(shift) > p["guidance.max_plan_shift_s"]:
+            why = (f"ignition {shift:+.0f} s from the ground's plan (limit {p['guidance.max_plan_shift_s']:g} s): "
+                   "the navigated state or the go disagree")
+        return why
 
     def _forecast(self, t_s: float, burn: BurnRecord) -> None:
         ctx, p = self.ctx, self.ctx.params.v

@@ -133,3 +133,16 @@ def test_after_cutoff_one_recovery_forecast_is_downlinked():
     assert rec.kind == "forecast" and rec.ok and -90 <= rec.splash_lat_deg <= 90
     assert ev.data["lat_deg"] == pytest.approx(rec.splash_lat_deg, abs=1e-4)
     assert rec.perigee_alt_m < 60e3
+
+
+def test_a_solution_far_from_the_grounds_plan_is_a_no_go():
+    """The dissimilar cross-check: a go for 1800 s when the pass that reaches the target ignites
+    near 1200 s (a navigation error that large, or a go for another pass) is refused."""
+    rig = Rig(Phase.SEPARATED, t0_s=T0)
+    d = rig.build("deorbit")
+    assert d.deorbit_go(1800.0) is None
+    g = rig.build("guidance")
+    r, v = circular()
+    rig.run(g, 60.0, before=nav_feed(rig, r, v, d), until=lambda: bool(plans(rig)))
+    rec = rig.bus.latest(GuidanceRecord)
+    assert not rec.ok and "from the ground's plan" in rec.why
