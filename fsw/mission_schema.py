@@ -37,8 +37,6 @@ DEORBIT = Struct({
     "abort_attitude_deg": _n("deg", 1, 45, "pointing error during the burn that aborts it"),
     "thrust_check_s": _n("s", 0.5, 10, "time after ignition command by which thrust must be sensed"),
     "min_accel_mps2": _n("m/s^2", 0.1, 50, "sensed axial acceleration below which thrust is declared absent"),
-    "nominal_accel_mps2": _n("m/s^2", 0.1, 50, "axial acceleration at nominal thrust and ignition mass: the "
-                             "dissimilar dv estimate (with the chamber pressure) when the accelerometer is lost"),
     "pc_nominal_pa": _n("Pa", 1e5, 2e7, "chamber pressure at nominal thrust (thrust is proportional to it)"),
 })
 

@@ -17,7 +17,10 @@ Requirements
    ``deorbit.max_burn_s`` of accumulated burn time is the time backup.
 4. Abort (shutdown, SAFE) on pointing error above ``deorbit.abort_attitude_deg``
    or on no sensed thrust ``deorbit.thrust_check_s`` after an ignition
-   (Inversion Ray 2025). Thrust lost after at least ``UNDERBURN_FRACTION`` of
+   (Inversion Ray 2025) - unless the chamber pressure shows the motor burning:
+   then the accelerometer is what failed (an axis of the wrong sign, a dead
+   axis), the burn goes on and its dv is the chamber-pressure estimate,
+   integrated alongside the accelerometer's from ignition (BURN_DV_SOURCE). Thrust lost after at least ``UNDERBURN_FRACTION`` of
    the target ends the burn as an underburn (cutoff, COAST).
 5. The burn record (go, plan, ignition, sensed dv, burn time, cutoff, result)
    is in the state store, committed every tick of the burn, so a processor
@@ -40,6 +43,7 @@ Requirements
 from __future__ import annotations
 
 from fsw.events import Severity
+from fsw.flightmath import G0
 from fsw.phases import Phase, Trigger
 from fsw.records import AttitudeRecord, BurnRecord, GuidanceRecord, ImuRecord
 
@@ -57,7 +61,8 @@ class DeorbitTask:
     name = "deorbit"
     PARAMS = ("deorbit.ignition_t_s", "deorbit.prep_lead_s", "deorbit.attitude_tol_deg", "deorbit.ignition_window_s",
               "deorbit.dv_mps", "deorbit.thrust_check_s", "deorbit.min_accel_mps2", "deorbit.abort_attitude_deg",
-              "deorbit.max_burn_s", "deorbit.nominal_accel_mps2", "deorbit.pc_nominal_pa", "fdir.engine_pc_off_pa")
+              "deorbit.max_burn_s", "deorbit.pc_nominal_pa", "fdir.engine_pc_off_pa",
+              "guidance.mass_kg", "guidance.thrust_n", "guidance.isp_s")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -96,6 +101,9 @@ class DeorbitTask:
         self._published = None
         self._accel_per_pa: float | None = None     # calibrated in the burn: accelerometer / chamber pressure
         self._dv_source = "accelerometer"
+        self._accel_failed = False                  # this burn: the accelerometer disagreed with the motor
+        self.dv_pc_mps = float(s.get("dv_pc_mps", 0.0))   # dissimilar dv from the chamber pressure, m/s
+        self.pc_burn_s = float(s.get("pc_burn_s", 0.0))   # integral of pc / pc_nominal: full-thrust seconds
         self._pub(BurnRecord(ctx.clock.now_s(), True, self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s,
                              self.dv_sensed_mps, self.result))   # restored state visible at once
         ctx.phases.on_change(self._phase_changed)
@@ -105,7 +113,8 @@ class DeorbitTask:
                                        "dv_sensed_mps": self.dv_sensed_mps, "burn_s": self.burn_s,
                                        "cutoff_t_s": self.cutoff_t_s, "result": self.result,
                                        "ignitions": self.ignitions, "go_t_s": self.go_t_s, "ground_plan_t_s": self.ground_plan_t_s,
-                                       "dv_target_mps": self.dv_target_mps, "yaw_deg": self.yaw_deg})
+                                       "dv_target_mps": self.dv_target_mps, "yaw_deg": self.yaw_deg,
+                                       "dv_pc_mps": self.dv_pc_mps, "pc_burn_s": self.pc_burn_s})
 
     def _dv_target(self) -> float:
         """Sensed dv to cut off at, m/s: the guidance plan's, else the corridor's (no yaw)."""
@@ -250,10 +259,24 @@ class DeorbitTask:
         if self._ign_cmd_t is None:                      # resuming after a processor reset
             self._resume(t_s, err)
             return
-        ax = self._axial_accel(ctx.bus.latest(ImuRecord))
+        pc = ctx.hal.engine.status().chamber_pressure_pa
+        a_pc = self._pc_accel(pc, dt)
+        ax = self._axial_accel(ctx.bus.latest(ImuRecord), pc, a_pc)
         self.dv_sensed_mps += ax * dt
+        self.dv_pc_mps += a_pc * dt
         self.burn_s += dt
         since = t_s - self._ign_cmd_t
+        if (since >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"] and not self._accel_failed
+                and pc > p["fdir.engine_pc_off_pa"]):
+            # Requirement 4: the motor burns but the accelerometer does not see it.
+            self._accel_failed = True
+            self.dv_sensed_mps = self.dv_pc_mps
+            self._dv_source = "chamber pressure"
+            ctx.events.emit(Severity.WARNING_HI, "BURN_DV_SOURCE", f"accelerometer reads {ax:.2f} m/s^2 with the "
+                            f"chamber at {pc / 1e6:.2f} MPa: dv from the chamber pressure "
+                            f"({self.dv_pc_mps:.2f} m/s so far)", source=self._dv_source)
+            self._save()
+            return
         if since >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"]:
             if not ctx.hal.engine.status().armed and self.ignitions < MAX_IGNITIONS:
                 # The arm relay dropped under us (its dead-man after a stall, a brown-out): the
@@ -278,11 +301,23 @@ class DeorbitTask:
         else:
             self._save()
 
-    def _axial_accel(self, imu) -> float:
-        """Axial acceleration, m/s^2: the accelerometer's; without it, the chamber pressure
-        scaled by the last good accelerometer-to-pressure ratio (else the nominal one)."""
+    def _pc_accel(self, pc: float, dt: float) -> float:
+        """Thrust acceleration from the chamber pressure, m/s^2: thrust in proportion to it
+        over the mass the motor has left (full-thrust seconds x nominal mass flow); the
+        full-thrust time is accumulated over dt (s)."""
         p = self.ctx.params.v
-        pc = self.ctx.hal.engine.status().chamber_pressure_pa
+        frac = pc / p["deorbit.pc_nominal_pa"]
+        m = p["guidance.mass_kg"] - p["guidance.thrust_n"] / (p["guidance.isp_s"] * G0) * self.pc_burn_s
+        self.pc_burn_s += frac * dt
+        return frac * p["guidance.thrust_n"] / max(m, 1.0)
+
+    def _axial_accel(self, imu, pc: float, a_pc: float) -> float:
+        """Axial acceleration, m/s^2: the accelerometer's; once it disagreed with the motor,
+        the chamber-pressure model ``a_pc``; while the IMU is lost, the chamber pressure scaled
+        by the last good accelerometer-to-pressure ratio (else ``a_pc``)."""
+        p = self.ctx.params.v
+        if self._accel_failed:
+            return a_pc
         if imu.valid:
             ax = imu.accel_body_mps2[0]
             if pc > p["fdir.engine_pc_off_pa"] and ax > p["deorbit.min_accel_mps2"]:
@@ -293,8 +328,7 @@ class DeorbitTask:
             self._dv_source = "chamber pressure"
             self.ctx.events.emit(Severity.WARNING_HI, "BURN_DV_SOURCE", "accelerometer lost: dv integrated from "
                                  "the chamber pressure", source=self._dv_source)
-        k = self._accel_per_pa or p["deorbit.nominal_accel_mps2"] / p["deorbit.pc_nominal_pa"]
-        return pc * k
+        return pc * self._accel_per_pa if self._accel_per_pa is not None else a_pc
 
     def _resume(self, t_s: float, err) -> None:
         p = self.ctx.params.v

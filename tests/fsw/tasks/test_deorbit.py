@@ -1,6 +1,8 @@
 """Deorbit task: go, ignition timing and pointing, cutoff on dv, aborts, resume after a reset, SAFE."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from fakes import Rig
@@ -126,6 +128,42 @@ def test_no_thrust_after_ignition_aborts(armed):
     assert "no thrust" in rig.last("DEORBIT_ABORT").message
     assert d.result == "aborted" and rig.store.get("deorbit")["go"] is False
     assert rig.dev.engine.shutdowns() and not rig.dev.engine.armed
+
+
+def test_inverted_accelerometer_with_the_chamber_burning_finishes_on_the_chamber_pressure(armed):
+    """Issue 9: 'an accelerometer wired with the wrong sign makes the burn abort'. The chamber
+    pressure (dissimilar) says the motor burns: the burn goes on, its dv from the chamber pressure
+    integrated since ignition, and cuts off at the target - no abort, no SAFE."""
+    rig, d = armed
+    eng = rig.dev.engine
+    pc_nom = rig.params.v["deorbit.pc_nominal_pa"]
+
+    def inverted(t):
+        eng.chamber_pressure_pa = pc_nom if eng.valve_open else 0.0
+        feed(rig, 1.0, -THRUST if eng.valve_open else 0.0)(t)
+
+    rig.run(d, 10.02, before=feed(rig, 1.0))
+    assert rig.phases.phase is Phase.DEORBIT_BURN
+    rig.run(d, 40.0, before=inverted, until=lambda: rig.phases.phase is not Phase.DEORBIT_BURN)
+    assert rig.phases.phase is Phase.COAST and d.result == "nominal"
+    assert "chamber pressure" in rig.last("BURN_DV_SOURCE").message
+    # The chamber-pressure dv (thrust over the depleting mass) reached 105 m/s: the rocket equation's
+    # burn time, m0 / mdot (1 - exp(-dv / (Isp g0))).
+    g = rig.params.v
+    mdot = g["guidance.thrust_n"] / (g["guidance.isp_s"] * 9.80665)
+    t_b = g["guidance.mass_kg"] / mdot * (1 - math.exp(-105.0 / (g["guidance.isp_s"] * 9.80665)))
+    assert d.burn_s == pytest.approx(t_b, abs=0.05) and d.dv_pc_mps == pytest.approx(105.0, abs=0.2)
+    assert rig.named("DEORBIT_ABORT") == []
+
+
+def test_no_thrust_and_no_chamber_pressure_still_aborts(armed):
+    """The dissimilar source must agree the motor burns: a dead motor (no chamber pressure) with
+    the accelerometer silent is still the Inversion Ray abort."""
+    rig, d = armed
+    rig.run(d, 10.02, before=feed(rig, 1.0))
+    rig.dev.engine.chamber_pressure_pa = 0.0
+    rig.run(d, 2.2, before=feed(rig, 1.0, 0.0))
+    assert rig.phases.phase is Phase.SAFE and rig.named("BURN_DV_SOURCE") == []
 
 
 def test_thrust_lost_late_is_an_underburn_to_coast(armed):
