@@ -8,7 +8,9 @@ Requirements
    ``guidance.max_yaw_deg``. The first guess is the go's ignition time, then the
    last solution. A new solution from fresh navigation starts
    ``guidance.retarget_s`` after the last, until DEORBIT_PREP (the deorbit task
-   freezes the plan there). With no target configured nothing is solved
+   freezes the plan there); none starts later than ``COMPUTE_MARGIN_S`` before
+   the current plan's DEORBIT_PREP, so the current plan is always a feasible
+   answer and a late solution never forces a later pass. With no target configured nothing is solved
    (GUIDANCE_NO_TARGET, once): the ground's plan flies.
 2. The work is sliced (``predict_iter`` / ``solve_iter``): one slice of
    fsw/gnc/predictor.py SLICE_STEPS integration steps per run, so no run holds
@@ -98,6 +100,8 @@ class GuidanceTask:
             nav = ctx.bus.latest(NavRecord)
             if t_s < self._next_t_s or not nav.valid or t_s - nav.t_s > MAX_NAV_AGE_S:
                 return
+            if burn.plan_t_s is not None and t_s + COMPUTE_MARGIN_S > burn.plan_t_s - p["deorbit.prep_lead_s"]:
+                return                    # too late to finish before DEORBIT_PREP: the current plan stands
             if p["guidance.target_lat_deg"] is None or p["guidance.target_lon_deg"] is None:
                 if not self._no_target_said:
                     self._no_target_said = True

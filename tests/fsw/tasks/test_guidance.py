@@ -146,3 +146,16 @@ def test_a_solution_far_from_the_grounds_plan_is_a_no_go():
     rig.run(g, 60.0, before=nav_feed(rig, r, v, d), until=lambda: bool(plans(rig)))
     rec = rig.bus.latest(GuidanceRecord)
     assert not rec.ok and "from the ground's plan" in rec.why
+
+
+def test_no_new_solution_starts_too_close_to_deorbit_prep():
+    """A solution started less than COMPUTE_MARGIN_S before the plan's DEORBIT_PREP could only
+    find a later pass (its earliest ignition is past the plan): none starts, the plan stands."""
+    from fsw.tasks.guidance import COMPUTE_MARGIN_S
+    rig = Rig(Phase.SEPARATED, t0_s=1200.0 - 300.0 - COMPUTE_MARGIN_S + 1.0)
+    d = rig.build("deorbit")
+    assert d.deorbit_go(1200.0) is None
+    g = rig.build("guidance")
+    r, v = circular()
+    rig.run(g, 5.0, before=nav_feed(rig, r, v, d, epoch_s=rig.now))
+    assert plans(rig) == [] and g._job is None and d.plan_t_s == 1200.0
