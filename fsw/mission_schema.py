@@ -50,6 +50,8 @@ GUIDANCE = Struct({
     "mass_kg": _n("kg", 1, 1000, "capsule mass at ignition (entry mass + deorbit propellant)"),
     "thrust_n": _n("N", 1, 10000, "deorbit motor vacuum thrust"),
     "isp_s": _n("s", 50, 500, "deorbit motor vacuum specific impulse"),
+    "ignition_delay_s": _n("s", 0, 5, "deorbit motor ignition command to thrust onset (the plan's ignition "
+                           "time is the command's)"),
     "ref_area_m2": _n("m^2", 0.01, 20, "aerodynamic reference area of the drag table"),
     "cd_mach": Vec(CD_POINTS, "-", 0, 100),
     "cd_value": Vec(CD_POINTS, "-", 0.1, 3),

@@ -34,7 +34,8 @@ key                    meaning                                              writ
                        minimal}
 ``deorbit``            {go, plan_t_s, ignition_t_s, dv_sensed_mps, burn_s,  deorbit
                        cutoff_t_s, result, ignitions, go_t_s,
-                       dv_target_mps, yaw_deg}
+                       ground_plan_t_s, dv_target_mps, yaw_deg,
+                       dv_pc_mps, pc_burn_s, accel_failed}
 ``edl``                {onset_t_s, g_arm_t_s, drogue_t_s, drogue_trigger,   chutes
                        main_t_s, main_trigger}
 ``landing``            {splash_t_s, trigger}                                landing

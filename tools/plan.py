@@ -9,7 +9,9 @@ Requirements
 2. A separation or attached scenario is targeted: the first ignition at or after
    the scenario's DEORBIT_GO time plus ``deorbit.prep_lead_s`` whose pass
    brings the splash nearest the target is searched over ``horizon_s``, then
-   refined; the go/no-go is the onboard one. An entry-interface scenario has no
+   refined, with the onboard compute margin; the go/no-go is the onboard one but
+   for the cross-check against the ground's plan (this is that plan). An
+   entry-interface scenario has no
    burn to plan: its splash point is predicted.
 3. Returns the plan as a dict (``elsrs plan --json`` prints it); ``go`` is False
    with ``why`` when the target cannot be reached.
@@ -21,6 +23,7 @@ import math
 from fsw.gnc.predictor import Prediction, predict, vehicle_data
 from fsw.gnc.targeting import great_circle_km, no_go, search, solve
 from fsw.params import flatten
+from fsw.tasks.guidance import COMPUTE_MARGIN_S
 from sim.scenario import Scenario
 from sim.vehicle import vehicle_from_config
 from sim.world import World
@@ -52,7 +55,7 @@ def plan(sc: Scenario, target: tuple[float, float] | None = None, horizon_s: flo
                        great_circle_km(p.splash_lat_deg, p.splash_lon_deg, lat, lon), 2))
         return out
     go_t = min((c["at_s"] for c in sc.commands if c["name"] == "DEORBIT_GO"), default=0.0)
-    earliest = go_t + params["deorbit.prep_lead_s"]
+    earliest = go_t + params["deorbit.prep_lead_s"] + COMPUTE_MARGIN_S
     veh = vehicle_data(params)
     guess = search(0.0, r, v, veh, lat, lon, params["deorbit.dv_mps"], earliest, horizon_s)
     sol = solve(0.0, r, v, veh, lat, lon, params["deorbit.dv_mps"], guess, earliest_t_s=earliest,

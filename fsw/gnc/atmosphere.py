@@ -5,7 +5,7 @@ Requirements
    U.S. Standard Atmosphere 1976 (NOAA-S/T 76-1562) every 2 km from 0 to 150 km,
    density (kg/m^3) and speed of sound (m/s), interpolated log-linearly in density
    and linearly in sound speed. Tabulated once from an independent US76
-   implementation (sim/atmosphere.py); tests/fsw/gnc/test_atmosphere.py checks
+   implementation (sim/atmosphere.py); tests/fsw/gnc/test_gnc_atmosphere.py checks
    the table against the standard's published values and the interpolation
    between nodes (within 0.5 % in density, 1.5 % across the tropopause kink
    at 11 km).

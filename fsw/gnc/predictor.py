@@ -54,6 +54,7 @@ class VehicleData:
     cd_mach: tuple[float, ...]        # Mach breakpoints of the drag coefficient, ascending
     cd_value: tuple[float, ...]       # axial drag coefficient at each breakpoint
     drogue_alt_m: float               # below this the descent is taken vertical (requirement 4)
+    ignition_delay_s: float = 0.0     # ignition command to thrust onset
 
     def cd(self, mach: float) -> float:
         """Drag coefficient at Mach, linear between breakpoints, held outside."""
@@ -73,13 +74,13 @@ def vehicle_data(params: dict, mass_kg: float | None = None) -> VehicleData:
     p = params
     return VehicleData(mass_kg if mass_kg is not None else p["guidance.mass_kg"], p["guidance.thrust_n"],
                        p["guidance.isp_s"], p["guidance.ref_area_m2"], tuple(p["guidance.cd_mach"]),
-                       tuple(p["guidance.cd_value"]), p["chutes.drogue_alt_m"])
+                       tuple(p["guidance.cd_value"]), p["chutes.drogue_alt_m"], p["guidance.ignition_delay_s"])
 
 
 @dataclass(frozen=True, slots=True)
 class Burn:
     """A planned deorbit burn."""
-    ignition_t_s: float               # mission elapsed time of thrust onset
+    ignition_t_s: float               # mission elapsed time of the ignition command (onset: + the delay)
     dv_mps: float                     # sensed (thrust/mass integral) delta-v at cutoff
     yaw_deg: float = 0.0              # burn direction: retrograde yawed toward +orbit normal
 
@@ -205,9 +206,10 @@ def predict_iter(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, densi
     if burn is not None:
         if burn.ignition_t_s < t_s - 1e-9:
             raise ValueError(f"ignition at {burn.ignition_t_s:.1f} s is before the state time {t_s:.1f} s")
-        # Coast to ignition (vacuum: drag is negligible above 150 km; the coast model applies it anyway).
-        while t < burn.ignition_t_s - 1e-9:
-            h = min(STEP_VACUUM_S, burn.ignition_t_s - t)
+        # Coast to thrust onset (vacuum: drag is negligible above 150 km; the coast model applies it anyway).
+        onset = burn.ignition_t_s + veh.ignition_delay_s
+        while t < onset - 1e-9:
+            h = min(STEP_VACUUM_S, onset - t)
             y = _rk4(model.coast, t, y, h)
             t += h
             steps += 1
@@ -225,10 +227,10 @@ def predict_iter(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, densi
             steps += 1
             if steps % slice_steps == 0:
                 yield steps
-            if t - burn.ignition_t_s > 10.0 * burn.dv_mps / a0:
+            if t - onset > 10.0 * burn.dv_mps / a0:
                 break
         y = yb[:7]
-        cutoff_t, burn_s = t, t - burn.ignition_t_s
+        cutoff_t, burn_s = t, t - onset
     perigee = perigee_alt_m(y[0:3], y[3:6])
     entry_t = entry_v = entry_fpa = None
     peak = 0.0

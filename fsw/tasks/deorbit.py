@@ -17,12 +17,16 @@ Requirements
    ``deorbit.max_burn_s`` of accumulated burn time is the time backup.
 4. Abort (shutdown, SAFE) on pointing error above ``deorbit.abort_attitude_deg``
    or on no sensed thrust ``deorbit.thrust_check_s`` after an ignition
-   (Inversion Ray 2025) - unless the chamber pressure shows the motor burning:
-   then the accelerometer is what failed (an axis of the wrong sign, a dead
-   axis), the burn goes on and its dv is the chamber-pressure estimate,
-   integrated alongside the accelerometer's from ignition (BURN_DV_SOURCE). Thrust lost after at least ``UNDERBURN_FRACTION`` of
+   (Inversion Ray 2025) - unless two sources show the motor burning (the
+   chamber pressure, and the magnitude of the sensed acceleration): then the
+   accelerometer's thrust axis is what failed (wrong sign, wrong mounting), the
+   burn goes on and its dv is the chamber-pressure estimate, integrated
+   alongside the accelerometer's from ignition (BURN_DV_SOURCE; persisted, so a
+   reset does not go back to the bad axis). A chamber pressure alone (a
+   transducer stuck high) never overrides the abort. Thrust lost after at least ``UNDERBURN_FRACTION`` of
    the target ends the burn as an underburn (cutoff, COAST).
-5. The burn record (go, plan, ignition, sensed dv, burn time, cutoff, result)
+5. The burn record (go, plan with its dv and yaw, ignition, sensed and
+   chamber-pressure dv, burn time, cutoff, result; fsw/state_store.py lists it)
    is in the state store, committed every tick of the burn, so a processor
    reset mid-burn loses at most one tick: after the reboot (the valve closed by
    the hardware meanwhile) the burn re-ignites when pointing is within
@@ -37,8 +41,9 @@ Requirements
    ``deorbit.dv_mps``). In SEPARATED each new onboard guidance solution
    (GuidanceRecord "plan" computed for this go) replaces it - ignition time,
    dv and burn yaw - or, when its go/no-go failed, cancels the go
-   (DEORBIT_NO_GO). DEORBIT_PREP freezes the plan; with no onboard solution by
-   then the ground's plan flies (GUIDANCE_UNAVAILABLE).
+   (DEORBIT_NO_GO); one whose ignition leaves less than the prep lead is not
+   taken (GUIDANCE_LATE). DEORBIT_PREP freezes the plan, dv included; with no
+   onboard solution by then the ground's plan flies (GUIDANCE_UNAVAILABLE).
 """
 from __future__ import annotations
 
@@ -100,12 +105,11 @@ class DeorbitTask:
         self._pub = ctx.bus.port(BurnRecord, self.name)
         self._published = None
         self._accel_per_pa: float | None = None     # calibrated in the burn: accelerometer / chamber pressure
-        self._dv_source = "accelerometer"
-        self._accel_failed = False                  # this burn: the accelerometer disagreed with the motor
+        self._accel_failed = bool(s.get("accel_failed", False))   # this burn: the accelerometer disagreed
+        self._dv_source = "chamber pressure" if self._accel_failed else "accelerometer"
         self.dv_pc_mps = float(s.get("dv_pc_mps", 0.0))   # dissimilar dv from the chamber pressure, m/s
         self.pc_burn_s = float(s.get("pc_burn_s", 0.0))   # integral of pc / pc_nominal: full-thrust seconds
-        self._pub(BurnRecord(ctx.clock.now_s(), True, self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s,
-                             self.dv_sensed_mps, self.result))   # restored state visible at once
+        self._pub(BurnRecord(ctx.clock.now_s(), True, *self._state()))   # restored state visible at once
         ctx.phases.on_change(self._phase_changed)
 
     def _save(self) -> None:
@@ -114,7 +118,13 @@ class DeorbitTask:
                                        "cutoff_t_s": self.cutoff_t_s, "result": self.result,
                                        "ignitions": self.ignitions, "go_t_s": self.go_t_s, "ground_plan_t_s": self.ground_plan_t_s,
                                        "dv_target_mps": self.dv_target_mps, "yaw_deg": self.yaw_deg,
-                                       "dv_pc_mps": self.dv_pc_mps, "pc_burn_s": self.pc_burn_s})
+                                       "dv_pc_mps": self.dv_pc_mps, "pc_burn_s": self.pc_burn_s,
+                                       "accel_failed": self._accel_failed})
+
+    def _state(self) -> tuple:
+        """The BurnRecord fields after (t_s, valid)."""
+        return (self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s, self.dv_sensed_mps, self.result,
+                self.dv_target_mps, self.yaw_deg, self.go_t_s, self.ground_plan_t_s)
 
     def _dv_target(self) -> float:
         """Sensed dv to cut off at, m/s: the guidance plan's, else the corridor's (no yaw)."""
@@ -172,10 +182,13 @@ class DeorbitTask:
         if ph is Phase.SEPARATED and self.go:
             self._adopt_guidance()
         if ph is Phase.SEPARATED and self.go and t_s >= self.plan_t_s - self.ctx.params.v["deorbit.prep_lead_s"]:
-            if self.dv_target_mps is None:
-                self.ctx.events.emit(Severity.WARNING_HI, "GUIDANCE_UNAVAILABLE", "no onboard solution before "
-                                     "DEORBIT_PREP: flying the ground's plan (retrograde, deorbit.dv_mps)")
             if self.ctx.phases.request(Trigger.PREP_START, "go given and ignition approaching"):
+                if self.dv_target_mps is None:
+                    # No onboard solution: the ground's plan, frozen here like a guided one.
+                    self.dv_target_mps = self.ctx.params.v["deorbit.dv_mps"]
+                    self.ctx.events.emit(Severity.WARNING_HI, "GUIDANCE_UNAVAILABLE", "no onboard solution before "
+                                         "DEORBIT_PREP: flying the ground's plan (retrograde, deorbit.dv_mps)")
+                self._save()
                 self._arm()
         elif ph is Phase.DEORBIT_PREP:
             self._prep(t_s)
@@ -184,8 +197,7 @@ class DeorbitTask:
         elif self.cutoff_t_s is not None and t_s >= self.cutoff_t_s and self._disarm_pending:
             self._disarm_pending = False
             self.ctx.hal.engine.arm(False)
-        state = (self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s, self.dv_sensed_mps, self.result,
-                 self.dv_target_mps, self.yaw_deg, self.go_t_s, self.ground_plan_t_s)
+        state = self._state()
         if state != self._published:          # published when it changes: every tick of a burn, rarely otherwise
             self._published = state
             self._pub(BurnRecord(t_s, True, *state))
@@ -198,6 +210,10 @@ class DeorbitTask:
             return
         self._adopted_t_s = g.t_s
         ev = self.ctx.events
+        if g.ok and g.ignition_t_s - self.ctx.params.v["deorbit.prep_lead_s"] < self.ctx.clock.now_s():
+            ev.emit(Severity.WARNING_HI, "GUIDANCE_LATE", f"solution for ignition at {g.ignition_t_s:.1f} s arrived "
+                    "after its DEORBIT_PREP time: not taken, the current plan stands")
+            return
         if not g.ok:
             self.go = False
             self._save()
@@ -266,9 +282,11 @@ class DeorbitTask:
         self.dv_pc_mps += a_pc * dt
         self.burn_s += dt
         since = t_s - self._ign_cmd_t
+        imu = ctx.bus.latest(ImuRecord)
         if (since >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"] and not self._accel_failed
-                and pc > p["fdir.engine_pc_off_pa"]):
-            # Requirement 4: the motor burns but the accelerometer does not see it.
+                and pc > p["fdir.engine_pc_off_pa"] and imu.valid and imu.sensed_accel_mps2 > p["deorbit.min_accel_mps2"]):
+            # Requirement 4: the motor burns (chamber pressure, and the accelerometer's magnitude)
+            # but the thrust axis does not see it: that axis failed (wrong sign, wrong mounting).
             self._accel_failed = True
             self.dv_sensed_mps = self.dv_pc_mps
             self._dv_source = "chamber pressure"

@@ -15,11 +15,13 @@ Requirements
 2. The work is sliced (``predict_iter`` / ``solve_iter``): one slice of
    fsw/gnc/predictor.py SLICE_STEPS integration steps per run, so no run holds
    the 10 Hz group longer than a few milliseconds.
-3. Go/no-go on every solution (``ok``, and ``why`` names the first failure):
-   converged, predicted miss <= ``guidance.max_miss_km``, post-burn perigee <=
-   ``guidance.max_perigee_alt_m``, dv <= ``guidance.max_dv_mps`` (propellant),
-   navigation valid and at most ``MAX_NAV_AGE_S`` old at the state used
-   (attitude knowledge is the attitude task's pointing check at ignition), and
+3. A solution starts only from navigation that is valid and at most
+   ``MAX_NAV_AGE_S`` old (without it none is computed, and the ground's plan is
+   what flies). Go/no-go on every solution (``ok``, and ``why`` names the first
+   failure): converged, predicted miss <= ``guidance.max_miss_km``, post-burn
+   perigee <= ``guidance.max_perigee_alt_m``, dv <= ``guidance.max_dv_mps``
+   (propellant) (attitude knowledge is the attitude task's pointing check at
+   ignition), and
    - the dissimilar check - an ignition time within ``guidance.max_plan_shift_s``
    of the ground's plan (the go's ignition time): a navigation error large
    enough to move the pass, or a go for another pass, is a no-go.
@@ -40,9 +42,10 @@ from fsw.gnc.targeting import great_circle_km, no_go, solve_iter
 from fsw.phases import Phase
 from fsw.records import BurnRecord, GuidanceRecord, NavRecord
 
-#: Time a solution may take to compute (~3 000 integration steps at SLICE_STEPS per
-#: 10 Hz run is ~3 s) plus margin, s: the ignition it picks is at least this much
-#: beyond the DEORBIT_PREP lead from now.
+#: Time a solution may take to compute, s: a converging one is ~3 000 integration
+#: steps (SLICE_STEPS per 10 Hz run: ~3 s); one that fails to converge uses all
+#: ten iterations, ~22 000 steps (~23 s). The ignition it picks is at least this
+#: much beyond the DEORBIT_PREP lead from when it started.
 COMPUTE_MARGIN_S = 30.0
 #: A navigated state older than this is not used, s (nav publishes at 50 Hz).
 MAX_NAV_AGE_S = 1.0
@@ -51,7 +54,7 @@ MAX_NAV_AGE_S = 1.0
 class GuidanceTask:
     name = "guidance"
     PARAMS = ("guidance.target_lat_deg", "guidance.target_lon_deg", "guidance.mass_kg", "guidance.thrust_n",
-              "guidance.isp_s", "guidance.ref_area_m2", "guidance.cd_mach", "guidance.cd_value",
+              "guidance.isp_s", "guidance.ignition_delay_s", "guidance.ref_area_m2", "guidance.cd_mach", "guidance.cd_value",
               "guidance.max_yaw_deg", "guidance.max_dv_mps", "guidance.max_miss_km", "guidance.max_perigee_alt_m",
               "guidance.retarget_s", "guidance.max_plan_shift_s", "deorbit.dv_mps", "deorbit.prep_lead_s", "chutes.drogue_alt_m")
 
@@ -64,6 +67,7 @@ class GuidanceTask:
         self._last_ignition_t_s: float | None = None
         self._forecast_done = False
         self._no_target_said = False
+        self._go_t_s: float | None = None     # the go the running / last solution is for
         self.solutions = 0
 
     # ---- helpers ----------------------------------------------------------------------
@@ -94,8 +98,8 @@ class GuidanceTask:
 
     def _targeting(self, t_s: float, burn: BurnRecord) -> None:
         ctx, p = self.ctx, self.ctx.params.v
-        if self._job is not None and self._job_info.get("go_t_s") != burn.go_t_s:
-            self._job = None                      # a new go: start again
+        if self._go_t_s != burn.go_t_s:           # a new go: start again, at once
+            self._go_t_s, self._job, self._next_t_s, self._last_ignition_t_s = burn.go_t_s, None, -math.inf, None
         if self._job is None:
             nav = ctx.bus.latest(NavRecord)
             if t_s < self._next_t_s or not nav.valid or t_s - nav.t_s > MAX_NAV_AGE_S:
@@ -108,8 +112,7 @@ class GuidanceTask:
                     ctx.events.emit(Severity.WARNING_HI, "GUIDANCE_NO_TARGET", "no guidance target configured: "
                                     "the ground's plan will fly")
                 return
-            guess = self._last_ignition_t_s if self._job_info.get("go_t_s") == burn.go_t_s else None
-            guess = guess if guess is not None else burn.plan_t_s
+            guess = self._last_ignition_t_s if self._last_ignition_t_s is not None else burn.plan_t_s
             self._job_info = {"go_t_s": burn.go_t_s, "nav_t_s": nav.t_s}
             self._job = solve_iter(nav.t_s, nav.r_eci_m, nav.v_eci_mps, self._vehicle(), p["guidance.target_lat_deg"],
                                    p["guidance.target_lon_deg"], p["deorbit.dv_mps"], guess,
@@ -138,8 +141,10 @@ class GuidanceTask:
         """Requirement 3: the first failed go/no-go check, or ''."""
         p = self.ctx.params.v
         why = no_go(sol, p["guidance.max_miss_km"], p["guidance.max_perigee_alt_m"], p["guidance.max_dv_mps"])
-        shift = None if burn.ground_plan_t_s is None else sol.burn.ignition_t_s - burn.ground_plan_t_s
-        if not why and shift is not None and abs(shift) > p["guidance.max_plan_shift_s"]:
+        if not why and burn.ground_plan_t_s is None:
+            return "no ground plan to cross-check against"
+        shift = 0.0 if why else sol.burn.ignition_t_s - burn.ground_plan_t_s
+        if not why and abs(shift) > p["guidance.max_plan_shift_s"]:
             why = (f"ignition {shift:+.0f} s from the ground's plan (limit {p['guidance.max_plan_shift_s']:g} s): "
                    "the navigated state or the go disagree")
         return why
@@ -162,12 +167,13 @@ class GuidanceTask:
             ctx.events.emit(Severity.WARNING_HI, "SPLASH_FORECAST", f"no splash predicted: {pr.why}", why=pr.why)
             self._pub(GuidanceRecord(t_s, True, "forecast", burn.go_t_s, self._job_info["nav_t_s"], why=pr.why))
             return
-        miss = great_circle_km(pr.splash_lat_deg, pr.splash_lon_deg, p["guidance.target_lat_deg"],
-                               p["guidance.target_lon_deg"])
+        lat, lon = p["guidance.target_lat_deg"], p["guidance.target_lon_deg"]
+        miss = None if lat is None or lon is None else great_circle_km(pr.splash_lat_deg, pr.splash_lon_deg, lat, lon)
         self._pub(GuidanceRecord(t_s, True, "forecast", burn.go_t_s, self._job_info["nav_t_s"],
                                  splash_lat_deg=pr.splash_lat_deg, splash_lon_deg=pr.splash_lon_deg, miss_km=miss,
                                  perigee_alt_m=pr.perigee_alt_m, entry_fpa_deg=pr.entry_fpa_deg, ok=True))
+        where = "" if miss is None else f", {miss:.1f} km from the target"
         ctx.events.emit(Severity.ACTIVITY_HI, "SPLASH_FORECAST",
-                        f"splash predicted at {pr.splash_lat_deg:.4f}, {pr.splash_lon_deg:.4f}, {miss:.1f} km from "
-                        "the target", lat_deg=round(pr.splash_lat_deg, 5), lon_deg=round(pr.splash_lon_deg, 5),
-                        miss_km=round(miss, 3), splash_t_s=round(pr.splash_t_s, 1))
+                        f"splash predicted at {pr.splash_lat_deg:.4f}, {pr.splash_lon_deg:.4f}{where}",
+                        lat_deg=round(pr.splash_lat_deg, 5), lon_deg=round(pr.splash_lon_deg, 5),
+                        miss_km=None if miss is None else round(miss, 3), splash_t_s=round(pr.splash_t_s, 1))

@@ -9,7 +9,7 @@ from fsw.gnc.predictor import Burn, VehicleData, burn_direction, perigee_alt_m, 
 VEH = VehicleData(mass_kg=42.2, thrust_n=250.0, isp_s=245.0, ref_area_m2=math.pi * 0.3 ** 2,
                   cd_mach=(0.0, 0.5, 0.8, 0.95, 1.1, 1.3, 1.6, 2.0, 3.0, 5.0, 10.0, 40.0),
                   cd_value=(0.80, 0.82, 0.90, 1.00, 1.12, 1.22, 1.30, 1.34, 1.36, 1.36, 1.36, 1.36),
-                  drogue_alt_m=12000.0)
+                  drogue_alt_m=12000.0, ignition_delay_s=0.3)
 
 
 def circular(alt_m=410e3, inc_deg=51.64, u_deg=0.0):
@@ -28,7 +28,7 @@ def test_burn_time_is_the_rocket_equation():
     p = predict(0.0, r, v, VEH, Burn(100.0, 105.0))
     mdot = VEH.thrust_n / (VEH.isp_s * G0)
     assert p.burn_s == pytest.approx(VEH.mass_kg / mdot * (1 - math.exp(-105.0 / (VEH.isp_s * G0))), abs=1e-3)
-    assert p.cutoff_t_s == pytest.approx(100.0 + p.burn_s, abs=1e-9)
+    assert p.cutoff_t_s == pytest.approx(100.0 + VEH.ignition_delay_s + p.burn_s, abs=1e-9)
 
 
 def test_perigee_is_vis_viva():

@@ -166,6 +166,16 @@ def test_no_thrust_and_no_chamber_pressure_still_aborts(armed):
     assert rig.phases.phase is Phase.SAFE and rig.named("BURN_DV_SOURCE") == []
 
 
+def test_chamber_pressure_alone_never_overrides_the_no_thrust_abort(armed):
+    """A transducer stuck high with the motor dead: the accelerometer's magnitude does not confirm
+    thrust, so the Inversion Ray abort stands (no chamber-pressure burn in orbit)."""
+    rig, d = armed
+    rig.run(d, 10.02, before=feed(rig, 1.0))
+    rig.dev.engine.chamber_pressure_pa = rig.params.v["deorbit.pc_nominal_pa"]
+    rig.run(d, 2.2, before=feed(rig, 1.0, 0.0))
+    assert rig.phases.phase is Phase.SAFE and rig.named("BURN_DV_SOURCE") == []
+
+
 def test_thrust_lost_late_is_an_underburn_to_coast(armed):
     rig, d = armed
     rig.run(d, 10.02, before=feed(rig, 1.0))
