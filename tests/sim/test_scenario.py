@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fsw.mission_schema import MISSION
+from fsw.mission_schema import MISSION, resolve_guidance_target
 from fsw.schema import ConfigError
 from fsw.yamlload import load_yaml
 from sim.faults import APPLICABLE, FAULT_KINDS, FAULT_TARGETS, NEEDS_VALUE, family
@@ -53,7 +53,9 @@ def test_empty_scenario_gets_defaults(tmp_path):
     assert sc.stop["t_s"] > 0
     assert sc.commands == [] and sc.faults == []
     assert sc.vehicle == vehicle_file()
-    assert sc.mission == MISSION.validate(load_yaml(CONFIG / "mission.yaml"))
+    # The file's mission, with the guidance target filled from its target: (fsw.mission_schema).
+    assert sc.mission == resolve_guidance_target(MISSION.validate(load_yaml(CONFIG / "mission.yaml")))
+    assert sc.mission["params"]["guidance"]["target_lat_deg"] == sc.mission["target"]["lat_deg"]
     assert isinstance(sc.hardware, dict) and sc.hardware
 
 
@@ -120,7 +122,7 @@ def test_vehicle_override_merges_onto_vehicle_yaml(tmp_path):
 
 def test_mission_override_merges_onto_mission_yaml(tmp_path):
     sc = load_scenario(str(write(tmp_path / "s.yaml", "mission: {params: {beacon: {period_s: 60}}}\n")))
-    expected = MISSION.validate(load_yaml(CONFIG / "mission.yaml"))
+    expected = resolve_guidance_target(MISSION.validate(load_yaml(CONFIG / "mission.yaml")))
     expected["params"]["beacon"]["period_s"] = 60.0
     assert sc.mission == expected
 
@@ -241,3 +243,13 @@ def test_scenario_field_errors(tmp_path, body, path):
 def test_invalid_yaml_is_config_error_with_line(tmp_path):
     exc = error_of(write(tmp_path / "s.yaml", "seed: 7\nstop: {t_s: 5}: 3\n"))
     assert "line 2" in exc.problem
+
+
+def test_a_mission_target_override_moves_the_guidance_target_unless_guidance_sets_its_own(tmp_path):
+    sc = load_scenario(str(write(tmp_path / "t.yaml", "mission: {target: {lat_deg: -30.0, lon_deg: -160.0}}\n")))
+    g = sc.mission["params"]["guidance"]
+    assert (g["target_lat_deg"], g["target_lon_deg"]) == (-30.0, -160.0)
+    sc = load_scenario(str(write(tmp_path / "u.yaml", "mission: {target: {lat_deg: -30.0, lon_deg: -160.0}, "
+                                                      "params: {guidance: {target_lat_deg: -31.0}}}\n")))
+    g = sc.mission["params"]["guidance"]
+    assert (g["target_lat_deg"], g["target_lon_deg"]) == (-31.0, -160.0)
