@@ -135,7 +135,8 @@ class GuidanceTask:
                         f"{sol.burn.yaw_deg:.2f} deg, predicted miss {sol.miss_km:.2f} km"
                         + (f": NO-GO ({why})" if why else ": go"),
                         ignition_t_s=round(sol.burn.ignition_t_s, 3), dv_mps=round(sol.burn.dv_mps, 3),
-                        yaw_deg=round(sol.burn.yaw_deg, 3), miss_km=round(sol.miss_km, 3), ok=not why, why=why)
+                        yaw_deg=round(sol.burn.yaw_deg, 3),
+                        miss_km=None if math.isinf(sol.miss_km) else round(sol.miss_km, 3), ok=not why, why=why)
 
     def _no_go(self, sol, burn: BurnRecord) -> str:
         """Requirement 3: the first failed go/no-go check, or ''."""
