@@ -137,27 +137,12 @@ class Dynamics:
 
     def deriv(self, t: float, s) -> tuple:
         """ds/dt at (t, s)."""
-        x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
-        fx, fy, fz, mx, my, mz = self.forces(t, s)[:6]
-        gx, gy, gz = self.gravity(x, y, z)
-        im = 1.0 / m
-        ixx, iyy, izz = self.ixx, self.iyy, self.izz
-        return (
-            vx, vy, vz,
-            gx + fx * im, gy + fy * im, gz + fz * im,
-            0.5 * (-qx * wx - qy * wy - qz * wz),
-            0.5 * (qw * wx + qy * wz - qz * wy),
-            0.5 * (qw * wy - qx * wz + qz * wx),
-            0.5 * (qw * wz + qx * wy - qy * wx),
-            (mx - (izz - iyy) * wy * wz) / ixx,
-            (my - (ixx - izz) * wz * wx) / iyy,
-            (mz - (iyy - ixx) * wx * wy) / izz,
-            -self.mdot_kgps,
-        )
+        return self.deriv_held(s, self.forces(t, s)[:6])
 
     def deriv_held(self, s, fm) -> tuple:
         """ds/dt at s with the non-gravitational force (ECI, N) and body torque (N m)
-        ``fm`` = (fx, fy, fz, mx, my, mz) held from an earlier evaluation (requirement 4)."""
+        ``fm`` = (fx, fy, fz, mx, my, mz): evaluated at s (``deriv``) or held from the
+        step's first stage (requirement 4)."""
         x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
         fx, fy, fz, mx, my, mz = fm
         gx, gy, gz = self.gravity(x, y, z)
