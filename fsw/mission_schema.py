@@ -68,7 +68,6 @@ GUIDANCE = Struct({
 }, doc="deorbit guidance (fsw/tasks/guidance.py, fsw/gnc/)")
 
 GNC = Struct({
-    "nav_gps_gain": _n("-", 0, 1, "GPS blending gain per 10 Hz fix (complementary filter)"),
     "accel_threshold_mps2": _n("m/s^2", 0, 5, "sensed specific force above which nav integrates the accelerometer"),
     "bias_cal_s": _n("s", 0, 3600, "accelerometer bias averaging time in quiet free flight before the burn"),
     "point_gain_per_s": _n("1/s", 0.01, 5, "commanded rate per radian of pointing error"),
@@ -76,6 +75,40 @@ GNC = Struct({
     "rate_deadband_dps": _n("deg/s", 0.01, 5, "rate error deadband of the bang-bang RCS law"),
     "entry_rcs_max_accel_mps2": _n("m/s^2", 0, 100, "RCS rate damping in ENTRY stops above this sensed deceleration (aerodynamic stability takes over)"),
 })
+
+NAV = Struct({
+    "handover_pos_sigma_m": _n("m", 0.1, 1e5, "1-sigma per axis of the position in the hand-over state vector"),
+    "handover_vel_sigma_mps": _n("m/s", 1e-4, 100, "1-sigma per axis of its velocity"),
+    "handover_att_sigma_deg": _n("deg", 1e-4, 30, "1-sigma per axis of its attitude (the capsule's berthed attitude "
+                                 "as the station knows it)"),
+    "gyro_bias_sigma_dps": _n("deg/s", 1e-6, 1, "1-sigma of the gyro bias at start (turn-on repeatability) and of "
+                              "its Gauss-Markov instability in the filter model"),
+    "gyro_bias_tau_s": _n("s", 1, 1e6, "correlation time of the filter's gyro-bias model"),
+    "gyro_arw_deg_rth": _n("deg/sqrt(h)", 1e-4, 10, "gyro angle random walk (datasheet figure)"),
+    "gyro_scale_sigma_ppm": _n("ppm", 0, 1e5, "gyro scale-factor and misalignment uncertainty: attitude process "
+                               "noise proportional to the body rate"),
+    "accel_vrw_mps_rth": _n("m/s/sqrt(h)", 1e-5, 10, "accelerometer velocity random walk (datasheet figure)"),
+    "accel_scale_sigma_ppm": _n("ppm", 0, 1e5, "accelerometer scale-factor and misalignment uncertainty: process "
+                                "noise proportional to the integrated specific force"),
+    "unmodelled_accel_mps2": _n("m/s^2", 0, 1, "unmodelled acceleration (drag in orbit, gravity model) as white "
+                                "noise of this density per sqrt(s)"),
+    "gps_pos_sigma_m": _n("m", 0.1, 1e4, "GPS position error, 1-sigma per axis"),
+    "gps_vel_sigma_mps": _n("m/s", 0.001, 100, "GPS velocity error, 1-sigma per axis"),
+    "star_sigma_arcsec": _n("arcsec", 0.1, 36000, "star-tracker attitude error incl. alignment, 1-sigma per axis"),
+    "baro_alt_sigma_m": _n("m", 1, 5000, "barometric altitude error against geometric altitude, 1-sigma "
+                           "(non-standard atmosphere, port error)"),
+    "baro_max_alt_m": _n("m", 0, 40000, "the fused barometric altitude is used by nav below this"),
+    "gate_chi2_gps": _n("-", 1, 1000, "innovation gate of a GPS fix (chi-square, 6 degrees of freedom; 27.9 is "
+                        "the 1e-4 tail)"),
+    "gate_chi2_att": _n("-", 1, 1000, "innovation gate of a star-tracker solution (3 degrees of freedom; 21.1 "
+                        "is the 1e-4 tail)"),
+    "gate_chi2_alt": _n("-", 1, 1000, "innovation gate of the baro altitude (1 degree of freedom; 15.1 is the "
+                        "1e-4 tail)"),
+    "cov_period_s": _n("s", 0.02, 10, "covariance propagation period (and before each measurement)"),
+    "gps_period_s": _n("s", 0.1, 60, "GPS fixes fused at most this often"),
+    "gps_reinit_n": _n("count", 3, 600, "consecutive consistent GPS fixes rejected after accelerometer use that "
+                       "re-initialise position and velocity from the GPS", integer=True),
+}, doc="navigation filter (fsw/tasks/nav.py, fsw/gnc/ekf.py)")
 
 ENTRY = Struct({
     "onset_mps2": _n("m/s^2", 0.05, 20, "sensed deceleration that marks entry (COAST -> ENTRY)"),
@@ -151,7 +184,7 @@ TELEMETRY = Struct({
 })
 
 PARAMS = Struct({
-    "deorbit": DEORBIT, "guidance": GUIDANCE, "gnc": GNC, "entry": ENTRY, "chutes": CHUTES,
+    "deorbit": DEORBIT, "guidance": GUIDANCE, "gnc": GNC, "nav": NAV, "entry": ENTRY, "chutes": CHUTES,
     "landing": LANDING, "beacon": BEACON, "telemetry": TELEMETRY, "fdir": FDIR,
 }, doc="flight parameter table (SET_PARAM names are dotted paths below this)")
 

@@ -11,6 +11,8 @@ REC-004  Each kind has an ``INITIAL`` value (``valid = False``, ``t_s = -inf``),
 """
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 
 from hal.devices import GpsFix
@@ -42,6 +44,10 @@ class NavRecord:
     r_eci_m: Vec3 = (0.0, 0.0, 0.0)
     v_eci_mps: Vec3 = (0.0, 0.0, 0.0)
     q_body_eci: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+    #: the filter's RSS 1-sigma of position m, velocity m/s and attitude deg (inf: invalid)
+    sigma_r_m: float = math.inf
+    sigma_v_mps: float = math.inf
+    sigma_att_deg: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)

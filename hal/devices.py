@@ -48,6 +48,16 @@ class GpsFix:
 
 
 @dataclass(frozen=True, slots=True)
+class StarFix:
+    """Star tracker solution: body->ECI quaternion at the exposure time ``t_s`` (s).
+    A tracker's output is held between updates: a reading with the same ``t_s`` as
+    the last is the same measurement, not a new one."""
+    t_s: float
+    valid: bool
+    q_body_eci: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
 class EngineStatus:
     """Engine readback. ``armed``: the software arm relay (series isolation valve);
     ``hw_armed``: the pyro/valve board's hardware arm (separation switch open and
@@ -103,6 +113,10 @@ class Baro(Protocol):
 
 class Gps(Protocol):
     def read(self) -> GpsFix: ...
+
+
+class StarTracker(Protocol):
+    def read(self) -> StarFix: ...
 
 
 class WaterSwitch(Protocol):
@@ -192,3 +206,5 @@ class Hal:
     link: Link
     watchdog: Watchdog
     power: Power
+    #: absolute attitude reference (None: the profile has none; nav runs on the gyro alone)
+    star_tracker: StarTracker | None = None

@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from sim.earth import enu_axes
+from sim.earth import G0_MPS2, enu_axes
 from sim.faults import apply_scalar, apply_vector
 from hal.devices import (BaroSample, EngineStatus, GpsFix, Hal, ImuSample,
-                         PowerStatus, PyroStatus, SbdResult)
+                         PowerStatus, PyroStatus, SbdResult, StarFix)
+from sim.star_tracker import small_rotation, _qmul
 
 #: Battery of the SIL power model: capacity (Wh) and average load (W).
 BATTERY_WH = 120.0
@@ -63,7 +64,7 @@ class SimGps:
         w = self.w
         tr = w.truth()
         r, v = w.ecef_state()
-        g = w.gps.read(w.t, tr.lat_deg, tr.lon_deg, tr.alt_m, r, v, tr.speed_mps)
+        g = w.gps.read(w.t, tr.lat_deg, tr.lon_deg, tr.alt_m, r, v, tr.speed_mps, tr.load_g * G0_MPS2)
         # Position faults, metres east / north / up: a bias is an offset to the north,
         # noise extra scatter on each axis. They move the whole solution (the ECEF
         # position the navigation filter uses as well as lat/lon/alt).
@@ -88,6 +89,42 @@ class SimGps:
             lon += de / (111_195.0 * max(0.01, math.cos(math.radians(g.lat_deg))))
             alt += du
         return GpsFix(w.t, True, lat, lon, alt, r_m, g.v_ecef_mps, g.n_sats)
+
+
+class SimStarTracker:
+    """Faults (target ``startracker``): ``dropout`` no solution; ``stuck`` the last
+    solution repeated with fresh times; ``bias`` a rotation of ``value`` deg about
+    body y (normal to the boresight); ``noise`` ``value`` deg more scatter per axis."""
+
+    def __init__(self, world):
+        self.w = world
+        self._stuck: tuple | None = None
+
+    def read(self) -> StarFix:
+        w = self.w
+        s = w.s
+        f = w.star_tracker.read(w.t, (s[6], s[7], s[8], s[9]), (s[0], s[1], s[2]), (s[10], s[11], s[12]),
+                                w.truth().alt_m)
+        if not w.faults.faults:
+            return StarFix(f.t_s, f.valid, f.q_body_eci)
+        q, valid = f.q_body_eci, f.valid
+        active = w.faults.active(w.t, "startracker")
+        if not active:
+            self._stuck = None
+        for fault in active:
+            kind, val = fault.spec["kind"], fault.spec["value"]
+            if kind == "dropout":
+                return StarFix(f.t_s, False, q)
+            if kind == "stuck":
+                if self._stuck is None:
+                    self._stuck = (q, valid)
+                q, valid = self._stuck
+            elif kind == "bias":
+                q = _qmul(q, small_rotation((0.0, math.radians(val), 0.0)))
+            elif kind == "noise":
+                n = w.noise.normal
+                q = _qmul(q, small_rotation(tuple(math.radians(val) * n() for _ in range(3))))
+        return StarFix(f.t_s, valid, q)
 
 
 class SimWater:
@@ -278,4 +315,5 @@ def build_sim_hal(world, uplink_source=None, downlink_sink=None) -> Hal:
         link=SimLink(world, uplink_source, downlink_sink),
         watchdog=SimWatchdog(world, world.flight_computer["watchdog_timeout_s"]),
         power=SimPower(world),
+        star_tracker=SimStarTracker(world) if world.star_tracker is not None else None,
     )

@@ -21,7 +21,7 @@ from fsw.schema import ConfigError
 _AXES = ("x", "y", "z")
 FAULT_TARGETS = (
     "imu.accel", *(f"imu.accel.{a}" for a in _AXES), "imu.gyro", *(f"imu.gyro.{a}" for a in _AXES),
-    "baro.0", "baro.1", "gps", "water", "engine", *(f"rcs.{i}" for i in range(6)),
+    "baro.0", "baro.1", "gps", "startracker", "water", "engine", *(f"rcs.{i}" for i in range(6)),
     "pyro.drogue", "pyro.main", "pyro.main_release", "pyro.float",
     "chute.drogue", "chute.main", "iridium", "link.uplink", "fsw",
 )
@@ -35,6 +35,7 @@ APPLICABLE = {
     "imu": _SENSOR,
     "baro": ("bias", "scale", "stuck", "dropout", "noise", "saturate"),
     "gps": ("bias", "dropout", "noise"),
+    "startracker": ("bias", "dropout", "noise", "stuck"),          # bias, noise: deg (hal/sim_backend.py)
     "water": ("stuck_open", "stuck_closed", "transient"),
     "engine": ("no_ignition", "underperform", "stuck_open"),     # stuck_open: the main oxidiser valve
     "rcs": ("stuck_closed", "stuck_open"),                        # per couple; stuck_open until the latch closes

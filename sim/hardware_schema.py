@@ -51,13 +51,30 @@ HARDWARE = Struct({
     }),
     "gps": Struct({
         "max_alt_m": _n("m", 0, 1e7, "no fix above this altitude (COCOM limit 18 km)"),
-        "max_speed_mps": _n("m/s", 0, 1e4, "no fix above this speed (COCOM limit 515 m/s)"),
+        "max_speed_mps": _n("m/s", 0, 2e4, "no fix above this speed (COCOM limit 515 m/s)"),
         "ttff_s": _n("s", 0, 1000, "time to (re)acquire a fix once visible"),
         "pos_noise_m": _n("m", 0, 1000, "position noise per axis, 1 sigma"),
         "vel_noise_mps": _n("m/s", 0, 100, "velocity noise per axis, 1 sigma"),
         "blackout_speed_mps": _n("m/s", 0, 1e4, "plasma blackout above this speed ..."),
         "blackout_max_alt_m": _n("m", 0, 1e6, "... and below this altitude"),
+        "max_accel_mps2": _n("m/s^2", 1, 1e4, "the tracking loops lose lock while the sensed acceleration is "
+                             "above this (high dynamics: chute opening shocks, the entry peak)", default=1e4),
+        "cold_start_s": _n("s", 0, 7200, "time to the first fix after power-on once the sky is visible (with the "
+                           "station's time and position aiding: a warm start); absent: ttff_s", default=None),
     }),
+    "star_tracker": Struct({
+        "update_hz": _n("Hz", 0.1, 50, "solution rate; the output is held between solutions"),
+        "boresight_body": Vec(3, "-", -1, 1, doc="boresight direction in body axes: one body axis, +-1 (the roll "
+                              "sigma applies about it, the cross sigma about the other two)"),
+        "cross_sigma_arcsec": _n("arcsec", 0, 3600, "white error about each axis normal to the boresight, 1 sigma"),
+        "roll_sigma_arcsec": _n("arcsec", 0, 3600, "white error about the boresight, 1 sigma"),
+        "bias_arcsec": Vec(3, "arcsec", -3600, 3600, doc="constant alignment error about each body axis"),
+        "max_rate_dps": _n("deg/s", 0.01, 30, "no solution above this body rate (star streaks)"),
+        "sun_exclusion_deg": _n("deg", 0, 90, "no solution with the Sun closer than this to the boresight"),
+        "earth_exclusion_deg": _n("deg", 0, 90, "no solution with the boresight less than this above the Earth's limb"),
+        "min_alt_m": _n("m", 0, 1e6, "no solution below this altitude (entry heating, plasma sheath)"),
+        "acquire_s": _n("s", 0, 600, "continuous availability needed before the first solution (lost in space)"),
+    }, default=None, doc="absolute attitude reference (absent: none; nav runs on the gyro alone)"),
     "water": Struct({
         "delay_s": _n("s", 0, 60, "the switch reads wet only after the capsule has been in the water this long "
                       "(immersion of the probes, wetting, debounce)"),

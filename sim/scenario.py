@@ -29,6 +29,7 @@ from fsw.yamlload import load_config, load_with_extends, merge
 from sim.dispersions import DISPERSIONS, check_dispersions
 from sim.faults import FAULT_KINDS, FAULT_TARGETS, check_fault
 from sim.hardware_schema import HARDWARE
+from sim.star_tracker import DEFAULT_EPOCH_UTC
 from sim.vehicle_schema import VEHICLE, check_vehicle
 from sim.winds import WIND
 
@@ -61,6 +62,9 @@ ENVIRONMENT = Struct({
     "rho0_kg_m3": _n("kg/m^3", 0.0, 10.0, "exponential atmosphere: density at zero altitude", default=1.225),
     "scale_height_m": _n("m", 1000, 20000, "exponential atmosphere: scale height", default=7200.0),
     "earth_rotation": Bool(default=True, doc="rotate the Earth and the atmosphere"),
+    "epoch_utc": Str(pattern=r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", default=DEFAULT_EPOCH_UTC,
+                     doc="UTC date and time of simulation time 0 (ISO 8601, ...Z): sets the Sun's direction "
+                     "(star tracker exclusion)"),
     "wind": WIND,
 }, default={})
 

@@ -37,10 +37,14 @@ Requirements
    ``rate x tau`` high whatever the read interval), plus a
    constant bias and white noise, clamped to the sensor's range (a reading at the
    low clamp means "above range").
-4. GPS: no fix above the COCOM-like altitude or speed limits (either exceeded) or
-   in plasma blackout; after an outage a fix returns only after ``ttff_s`` of
-   continuous visibility (the outage must be seen by a read: the receiver is
-   polled at 10 Hz by the flight software); position and velocity noise.
+4. GPS: no fix above the altitude or speed limits (either exceeded: a COTS
+   receiver's COCOM limits; a space receiver's are above any orbit flown), in
+   plasma blackout, or while the sensed acceleration exceeds ``max_accel_mps2``
+   (the tracking loops lose lock under high dynamics). The first fix after power-on
+   comes ``cold_start_s`` after the receiver first sees the sky; after an outage a
+   fix returns only after ``ttff_s`` of continuous visibility (reacquisition; the
+   outage must be seen by a read: the flight software polls the receiver at 10 Hz);
+   position and velocity noise.
 5. Water switch: closes when the capsule floats, after ``water.delay_s``
    (hal/sim_backend.py ``SimWater``).
 Parameters come from the hardware profile (config/sil.yaml, sim/hardware_schema.py).
@@ -242,7 +246,8 @@ class GpsReading:
 
 
 class GpsModel:
-    """COTS receiver with COCOM limits, plasma blackout and re-acquisition time."""
+    """GPS receiver (COTS with COCOM limits, or space-qualified): outages, lock loss,
+    first fix and reacquisition times. See requirement 4."""
 
     def __init__(self, cfg: dict, noise: NoiseSource):
         self.noise = noise
@@ -253,23 +258,31 @@ class GpsModel:
         self.vel_noise_mps = cfg["vel_noise_mps"]
         self.blackout_speed_mps = cfg["blackout_speed_mps"]
         self.blackout_max_alt_m = cfg["blackout_max_alt_m"]
+        self.max_accel_mps2 = cfg.get("max_accel_mps2", math.inf)
+        cold = cfg.get("cold_start_s")
+        self.cold_start_s = self.ttff_s if cold is None else cold
         self._visible_since: float | None = None
+        self._had_fix = False
 
-    def visible(self, alt_m: float, speed_mps: float) -> bool:
-        """True when the receiver could track: inside limits, no plasma blackout."""
-        if alt_m > self.max_alt_m or speed_mps > self.max_speed_mps:
+    def visible(self, alt_m: float, speed_mps: float, accel_mps2: float = 0.0) -> bool:
+        """True when the receiver could track: inside limits, no plasma blackout, dynamics
+        within the tracking loops' limit."""
+        if alt_m > self.max_alt_m or speed_mps > self.max_speed_mps or accel_mps2 > self.max_accel_mps2:
             return False
         return not (speed_mps > self.blackout_speed_mps and alt_m < self.blackout_max_alt_m)
 
-    def read(self, t_s: float, lat_deg, lon_deg, alt_m, r_ecef, v_ecef, speed_mps) -> GpsReading:
-        """One navigation solution, or an invalid reading."""
-        if not self.visible(alt_m, speed_mps):
+    def read(self, t_s: float, lat_deg, lon_deg, alt_m, r_ecef, v_ecef, speed_mps,
+             accel_mps2: float = 0.0) -> GpsReading:
+        """One navigation solution, or an invalid reading (``accel_mps2``: the sensed
+        specific-force magnitude, m/s^2)."""
+        if not self.visible(alt_m, speed_mps, accel_mps2):
             self._visible_since = None
             return GpsReading(False)
         if self._visible_since is None:
             self._visible_since = t_s
-        if t_s - self._visible_since < self.ttff_s:
+        if t_s - self._visible_since < (self.ttff_s if self._had_fix else self.cold_start_s):
             return GpsReading(False)
+        self._had_fix = True
         n = self.noise.normal
         dr = tuple(self.pos_noise_m * n() for _ in range(3))
         dv = tuple(self.vel_noise_mps * n() for _ in range(3))

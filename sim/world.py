@@ -22,6 +22,7 @@ from sim import earth
 from sim.actuators import EngineModel, HardwareArm, IridiumModel, PyroBoard, RcsModel
 from sim.atmosphere import density_sound_speed
 from sim.dynamics import Dynamics, quat_from_axes_x
+from sim.star_tracker import DEFAULT_EPOCH_UTC, StarTrackerModel, sun_unit_sim_eci
 from sim.faults import FaultSchedule
 from sim.sensors import BaroModel, GpsModel, ImuModel, NoiseSource, WaterSwitchModel
 from sim.vehicle import VehicleModel
@@ -119,6 +120,12 @@ class World:
         bcfg = hardware["baro"]
         self.baros = [BaroModel(bcfg, self.noise, b) for b in bcfg["bias_pa"]]
         self.gps = GpsModel(hardware["gps"], self.noise)
+        st = hardware.get("star_tracker")
+        # The tracker draws from its own stream (a jump of the run's generator), so a
+        # profile with or without one gives the other devices the same noise.
+        self.star_tracker = None if st is None else StarTrackerModel(
+            st, NoiseSource(np.random.Generator(np.random.PCG64(seed).jumped(1))),
+            sun_unit_sim_eci(env.get("epoch_utc", DEFAULT_EPOCH_UTC)))
         self.water = WaterSwitchModel(hardware["water"])
         self.iridium = IridiumModel(hardware["iridium"], self.noise)
         self.float_inflated = False

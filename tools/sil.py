@@ -49,9 +49,11 @@ SCHEMA_VERSION = 1
 TICK_S = 1.0 / BASE_RATE_HZ
 #: Entry interface altitude, m (ARCHITECTURE.md: about 120 km).
 ENTRY_INTERFACE_M = 120_000.0
-#: Uplinked initial state vector errors, 1 sigma (station-provided state).
+#: Uplinked initial state vector errors, 1 sigma per axis (station-provided state; the
+#: flight filter assumes the same figures: mission params nav.handover_*).
 SV_POS_ERR_M = 10.0
 SV_VEL_ERR_MPS = 0.02
+SV_ATT_ERR_DEG = 1.0
 TRAJ_COLUMNS = ("t_s", "phase", "lat_deg", "lon_deg", "alt_m", "speed_mps", "fpa_deg", "mach", "q_pa", "load_g")
 #: Scheduler clocks in SIL (fsw/scheduler.py SCH-003): tasks are timed on the cheap
 #: monotonic counter (0.1 us a reading against 0.8 us for thread CPU time, and it is
@@ -64,6 +66,12 @@ _INITIAL_PHASE = {"attached": Phase.ATTACHED, "separation": Phase.ATTACHED, "ent
 
 def _r(x, nd=4):
     return None if x is None else round(float(x), nd)
+
+
+def _rotated(q, e):
+    """q turned by the small ECI rotation vector e (rad): the hand-over's attitude error."""
+    from fsw.gnc.ekf import apply_rotation
+    return apply_rotation(q, e)
 
 
 class SilRun:
@@ -89,7 +97,7 @@ class SilRun:
         s = w.s
         sv = {"r_eci_m": [s[i] + SV_POS_ERR_M * n() for i in range(3)],
               "v_eci_mps": [s[3 + i] + SV_VEL_ERR_MPS * n() for i in range(3)],
-              "q_body_eci": list(s[6:10])}
+              "q_body_eci": list(_rotated(tuple(s[6:10]), [math.radians(SV_ATT_ERR_DEG) * n() for _ in range(3)]))}
         cmds = [(0.0, "STATE_VECTOR", sv)] + [(c["at_s"], c["name"], c["args"]) for c in scenario.commands]
         self.ground = SimGroundStation(None if self.out is None else self.out / "downlink.bin", key=link_key,
                                        commands=cmds, flight_counter=lambda: self.app.store.get(STORE_COUNTER) or 0)

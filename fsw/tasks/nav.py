@@ -1,24 +1,38 @@
-"""Navigation task (50 Hz): attitude and position/velocity from IMU and GPS.
+"""Navigation task (50 Hz): strapdown inertial navigation corrected by an extended
+Kalman filter (fsw/gnc/ekf.py) with GPS, star-tracker and barometric measurements.
 
 Requirements
 1. Initialised from the state vector the station or ground uplinks
-   (STATE_VECTOR), or after a processor reset from the state store's ``nav``
-   image if it is younger than ``fdir.nav_restore_max_age_s`` (propagated over
-   the gap with the gravity model, attitude with the stored rates); otherwise
-   nav stays invalid and says so (NAV_LOST) until a state vector arrives.
-2. Attitude: quaternion propagated with the gyro.
+   (STATE_VECTOR: the hand-over, with the 1-sigma errors ``nav.handover_*``;
+   the gyro bias starts at zero with ``nav.gyro_bias_sigma_dps``), or after a
+   processor reset from the state store's ``nav`` image if it is younger than
+   ``fdir.nav_restore_max_age_s`` (propagated over the gap with the gravity
+   model, attitude with the stored rates, covariance inflated over the gap);
+   otherwise nav stays invalid and says so (NAV_LOST) until a state vector arrives.
+2. Attitude: quaternion propagated with the gyro less the estimated gyro bias.
 3. Translation: velocity-Verlet propagation with the J2 gravity model; the
    accelerometer is integrated only when the sensed specific force exceeds
    ``gnc.accel_threshold_mps2`` (burn, entry, descent), so bias does not walk
    the orbit during long coasts. The accelerometer bias is estimated by averaging
    in quiet free flight before the burn, and kept in the store.
-4. GPS fixes (every 5th run) that pass plausibility pull position and velocity
-   with gain ``gnc.nav_gps_gain``.
+4. Filter (fsw/gnc/ekf.py): covariance propagated every ``nav.cov_period_s`` and
+   before each measurement; GPS fixes fused at most every ``nav.gps_period_s``,
+   each new star-tracker solution fused, the fused barometric altitude fused below
+   ``nav.baro_max_alt_m``. Each is gated (chi-square); rejected ones are counted
+   (NAV_MEAS_REJECTED, throttled to one event per source and 60 s).
+   A star solution is fused only after ``STAR_PAIRS_OK`` successive solutions whose
+   turn matched the gyro's (4b: a noisy, stuck or jumping tracker is refused on its
+   own evidence). ``nav.gps_reinit_n`` GPS fixes in a row rejected, consistent with one another
+   (successive positions agree with their velocities), re-initialise position and
+   velocity from the GPS (NAV_REINIT_GPS) - only when the accelerometer was
+   integrated since the last accepted fix (a burn, entry: the inertial solution is
+   what may have failed); in a pure gravity coast the model is trusted over a GPS
+   that jumped.
 5. A non-finite or out-of-range IMU sample, or any sample while the monitors
    have declared the IMU failed, is not used: nav coasts on the model.
 6. Publishes ImuRecord (sensed-acceleration magnitude: insensitive to a sign or
-   mounting inversion of the accelerometer - Genesis 2004), NavRecord and
-   GpsRecord; saves the nav state every ``fdir.nav_save_s`` (every
+   mounting inversion of the accelerometer - Genesis 2004), NavRecord (with the
+   filter's 1-sigma position, velocity and attitude) and GpsRecord; saves the nav state every ``fdir.nav_save_s`` (every
    ``fdir.nav_save_dynamic_s`` in DEORBIT_PREP and DEORBIT_BURN).
 """
 from __future__ import annotations
@@ -26,24 +40,53 @@ from __future__ import annotations
 import math
 
 from fsw.events import Severity
-from fsw.flightmath import OMEGA_E_RADPS, ecef_to_eci, gravity, quat_integrate, rotate
+from fsw.flightmath import OMEGA_E_RADPS, ecef_to_eci, eci_to_latlonalt, gravity, quat_integrate, rotate
+from fsw.gnc.ekf import NavFilter, Tuning, attitude_error
 from fsw.phases import Phase
-from fsw.records import AttitudeRecord, GpsRecord, HealthRecord, ImuRecord, NavRecord
+from fsw.records import AirDataRecord, AttitudeRecord, GpsRecord, HealthRecord, ImuRecord, NavRecord
 
 #: Physical limits of a credible IMU sample (well beyond the sensor ranges).
 MAX_RATE_RADPS = 35.0
 MAX_ACCEL_MPS2 = 2000.0
 #: Propagation step over a restore gap, s (J2 velocity-Verlet: orbit error < 1 m over minutes).
 RESTORE_STEP_S = 1.0
+#: The fused barometric altitude is used at most this often, s (its errors are slow:
+#: atmosphere and port, not white noise, so faster use would overweight it).
+BARO_PERIOD_S = 1.0
+#: Successive star solutions that must agree with the gyro before one is fused.
+STAR_PAIRS_OK = 3
+#: Minimum time between two NAV_MEAS_REJECTED events of one source, s.
+REJECT_EVENT_S = 60.0
 _QUIET = (Phase.ATTACHED, Phase.SEPARATED)
 _DYNAMIC = (Phase.DEORBIT_PREP, Phase.DEORBIT_BURN)
 STORE_KEY = "nav"
+_ARCSEC = math.pi / 648000.0
+
+
+def tuning(p) -> Tuning:
+    """The filter's tunables from the parameter table (SI)."""
+    d2r = math.radians
+    return Tuning(
+        accel_psd_m2ps3=p["nav.unmodelled_accel_mps2"] ** 2,
+        accel_noise_psd_m2ps3=(p["nav.accel_vrw_mps_rth"] / 60.0) ** 2,
+        accel_sf_frac=p["nav.accel_scale_sigma_ppm"] * 1e-6,
+        arw_psd_rad2ps=(d2r(p["nav.gyro_arw_deg_rth"]) / 60.0) ** 2,
+        gyro_sf_frac=p["nav.gyro_scale_sigma_ppm"] * 1e-6,
+        gyro_bias_sigma_radps=d2r(p["nav.gyro_bias_sigma_dps"]),
+        gyro_bias_tau_s=p["nav.gyro_bias_tau_s"],
+        gate_gps=p["nav.gate_chi2_gps"], gate_att=p["nav.gate_chi2_att"], gate_alt=p["nav.gate_chi2_alt"])
 
 
 class NavTask:
     name = "nav"
-    PARAMS = ("gnc.accel_threshold_mps2", "gnc.bias_cal_s", "gnc.nav_gps_gain", "fdir.nav_save_s",
-              "fdir.nav_save_dynamic_s", "fdir.nav_restore_max_age_s")
+    PARAMS = ("gnc.accel_threshold_mps2", "gnc.bias_cal_s", "fdir.nav_save_s",
+              "fdir.nav_save_dynamic_s", "fdir.nav_restore_max_age_s",
+              "nav.handover_pos_sigma_m", "nav.handover_vel_sigma_mps", "nav.handover_att_sigma_deg",
+              "nav.gyro_bias_sigma_dps", "nav.gyro_bias_tau_s", "nav.gyro_arw_deg_rth", "nav.gyro_scale_sigma_ppm", "nav.accel_vrw_mps_rth",
+              "nav.accel_scale_sigma_ppm", "nav.unmodelled_accel_mps2", "nav.gps_pos_sigma_m",
+              "nav.gps_vel_sigma_mps", "nav.star_sigma_arcsec", "nav.baro_alt_sigma_m", "nav.baro_max_alt_m",
+              "nav.gate_chi2_gps", "nav.gate_chi2_att", "nav.gate_chi2_alt", "nav.cov_period_s",
+              "nav.gps_period_s", "nav.gps_reinit_n")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -51,18 +94,28 @@ class NavTask:
         self._t_prev: float | None = None
         self.bad_samples = 0
         self.rejected_fixes = 0
+        #: measurements the filter's gate rejected, per source
+        self.gated = {"gps": 0, "star": 0, "baro": 0}
+        self.accepted = {"gps": 0, "star": 0, "baro": 0}
+        self._reject_event_t = {"gps": -math.inf, "star": -math.inf, "baro": -math.inf}
         self._bias = (0.0, 0.0, 0.0)
         self._bias_sum = [0.0, 0.0, 0.0]
         self._bias_n = 0
         self._g = None
         self._tick = 0
         self._valid = False
-        self._r = (0.0, 0.0, 0.0)
-        self._v = (0.0, 0.0, 0.0)
-        self._q = (1.0, 0.0, 0.0, 0.0)
+        self.kf = NavFilter(tuning(ctx.params.v))
         self._w = (0.0, 0.0, 0.0)
         self._fix = None
         self._next_save_t_s = -math.inf
+        self._next_cov_t_s = -math.inf
+        self._next_gps_t_s = -math.inf
+        self._next_baro_t_s = -math.inf
+        self._star_t_s = -math.inf                 # exposure time of the last star solution seen
+        self._star_pair = None                     # (t_s, q_star, q_nav) at the last solution
+        self._star_ok_n = 0                        # successive solutions that agreed with the gyro
+        self._gps_rejects: list = []               # consecutive rejected fixes: (t_s, r, v)
+        self._accel_used = False                   # accelerometer integrated since the last accepted fix
         bus = ctx.bus
         self._pub_imu = bus.port(ImuRecord, self.name)
         self._pub_nav = bus.port(NavRecord, self.name)
@@ -70,6 +123,11 @@ class NavTask:
         self._restore()
 
     # ---- initialisation ---------------------------------------------------------------
+    def _handover_sigmas(self):
+        p = self.ctx.params.v
+        return (p["nav.handover_pos_sigma_m"], p["nav.handover_vel_sigma_mps"],
+                math.radians(p["nav.handover_att_sigma_deg"]), math.radians(p["nav.gyro_bias_sigma_dps"]))
+
     def _restore(self) -> None:
         ctx = self.ctx
         saved = ctx.store.get(STORE_KEY)
@@ -95,7 +153,15 @@ class NavTask:
             r, v = self._verlet(r, v, (0.0, 0.0, 0.0), h, gravity(r))[:2]
             q = quat_integrate(q, w, h)
             t += h
-        self._r, self._v, self._q, self._w = r, v, q, w
+        # The stored sigmas, grown over the gap: velocity by the unmodelled acceleration,
+        # attitude by the rate held constant (its error unknown: the bias sigma times the gap).
+        sr, sv, sa, sb = saved.get("sigma", self._handover_sigmas())
+        p = ctx.params.v
+        sv = math.hypot(sv, p["nav.unmodelled_accel_mps2"] * age)
+        sr = math.hypot(sr, sv * age)
+        sa = math.hypot(sa, sb * age)
+        self.kf.reset(r, v, q, tuple(saved.get("bg", (0.0, 0.0, 0.0))), sr, sv, sa, sb)
+        self._w = w
         self._g = gravity(r)
         self._valid = True
         ctx.events.emit(Severity.ACTIVITY_HI, "NAV_RESTORED", f"navigation restored from the store ({age:.1f} s "
@@ -115,11 +181,11 @@ class NavTask:
             return f"speed {vn:.0f} m/s above 12000 m/s"
         if not abs(n - 1.0) <= 1e-3:
             return f"quaternion norm {n:.6f}, expected 1 within 1e-3"
-        self._r, self._v = tuple(r), tuple(v)
-        self._q = tuple(c / n for c in q)
+        self.kf.reset(r, v, tuple(c / n for c in q), (0.0, 0.0, 0.0), *self._handover_sigmas())
         self._valid = True
-        self._g = gravity(self._r)
+        self._g = gravity(self.kf.r)
         self._next_save_t_s = -math.inf
+        self._gps_rejects.clear()
         self.ctx.events.emit(Severity.ACTIVITY_HI, "NAV_INITIALISED", "state vector loaded")
         return None
 
@@ -159,19 +225,32 @@ class NavTask:
             self._calibrate(s.accel_mps2, t_s)
         if self._valid:
             self._propagate(w, a, mag, dt)
+            if t_s >= self._next_cov_t_s:
+                self._next_cov_t_s = t_s + ctx.params.v["nav.cov_period_s"]
+                self.kf.propagate()
         self._tick += 1
         if self._tick % 5 == 0:
             self._gps(t_s)
-        self._pub_nav(NavRecord(t_s, self._valid, self._r, self._v, self._q))
+            if self._valid:
+                self._star(t_s)
+                self._baro(t_s)
+        kf = self.kf
+        if self._valid:
+            sr, sv, sa, _ = kf.sigmas()
+            self._pub_nav(NavRecord(t_s, True, kf.r, kf.v, kf.q, sr, sv, math.degrees(sa)))
+        else:
+            self._pub_nav(NavRecord(t_s, False, kf.r, kf.v, kf.q))
         if self._valid and t_s >= self._next_save_t_s:
             self._save(t_s)
 
     def _save(self, t_s: float) -> None:
         p = self.ctx.params.v
+        kf = self.kf
         dyn = self.ctx.phases.phase in _DYNAMIC
         self._next_save_t_s = t_s + (p["fdir.nav_save_dynamic_s"] if dyn else p["fdir.nav_save_s"])
-        self.ctx.store.put(STORE_KEY, {"t_s": t_s, "r": list(self._r), "v": list(self._v), "q": list(self._q),
-                                       "w": list(self._w), "bias": list(self._bias), "bias_n": self._bias_n})
+        self.ctx.store.put(STORE_KEY, {"t_s": t_s, "r": list(kf.r), "v": list(kf.v), "q": list(kf.q),
+                                       "w": list(self._w), "bias": list(self._bias), "bias_n": self._bias_n,
+                                       "bg": list(kf.bg), "sigma": list(kf.sigmas())})
 
     def _calibrate(self, raw, t_s: float) -> None:
         p = self.ctx.params.v
@@ -197,15 +276,30 @@ class NavTask:
         return r, v, g
 
     def _propagate(self, w, a, mag: float, dt: float) -> None:
-        q = quat_integrate(self._q, w, dt)
-        self._q = q
-        f = rotate(q, a) if mag > self.ctx.params.v["gnc.accel_threshold_mps2"] else (0.0, 0.0, 0.0)
-        self._r, self._v, self._g = self._verlet(self._r, self._v, f, dt, self._g)
+        kf = self.kf
+        bg = kf.bg
+        q = quat_integrate(kf.q, (w[0] - bg[0], w[1] - bg[1], w[2] - bg[2]), dt)
+        kf.q = q
+        used = mag > self.ctx.params.v["gnc.accel_threshold_mps2"]
+        f = rotate(q, a) if used else (0.0, 0.0, 0.0)
+        if used:
+            self._accel_used = True
+        kf.accumulate(f, dt, used, mag, w[0] * w[0] + w[1] * w[1] + w[2] * w[2])
+        kf.r, kf.v, self._g = self._verlet(kf.r, kf.v, f, dt, self._g)
+
+    # ---- measurements -------------------------------------------------------------------
+    def _rejected(self, source: str, t_s: float, d2: float) -> None:
+        self.gated[source] += 1
+        if t_s - self._reject_event_t[source] >= REJECT_EVENT_S:
+            self._reject_event_t[source] = t_s
+            self.ctx.events.emit(Severity.WARNING_LO, "NAV_MEAS_REJECTED", f"{source} measurement outside the "
+                                 f"filter's gate (d2 {d2:.1f}; {self.gated[source]} so far)", source=source,
+                                 d2=round(d2, 1) if math.isfinite(d2) else None, count=self.gated[source])
 
     def _gps(self, t_s: float) -> None:
         ctx = self.ctx
         fix = ctx.hal.gps.read()
-        if not fix.valid or "gps" in ctx.bus.latest(HealthRecord).degraded:
+        if not fix.valid:
             return
         vals = (*fix.r_ecef_m, *fix.v_ecef_mps, fix.lat_deg, fix.lon_deg, fix.alt_m)
         rn = math.sqrt(sum(c * c for c in fix.r_ecef_m))
@@ -213,24 +307,134 @@ class NavTask:
             self.rejected_fixes += 1
             ctx.events.emit(Severity.WARNING_LO, "GPS_FIX_REJECTED", "implausible GPS fix")
             return
-        self._fix = fix
-        self._pub_gps(GpsRecord(t_s, True, fix))
-        if not self._valid:
+        degraded = "gps" in ctx.bus.latest(HealthRecord).degraded
+        if not degraded:
+            self._fix = fix
+            self._pub_gps(GpsRecord(t_s, True, fix))
+        p = ctx.params.v
+        if not self._valid or t_s < self._next_gps_t_s:
             return
+        self._next_gps_t_s = t_s + p["nav.gps_period_s"] - 1e-9
         r_gps = ecef_to_eci(fix.r_ecef_m, t_s)
         # ECEF velocity is Earth-relative: add omega x r for the inertial velocity.
         vr = ecef_to_eci(fix.v_ecef_mps, t_s)
         w = OMEGA_E_RADPS
         v_gps = (vr[0] - w * r_gps[1], vr[1] + w * r_gps[0], vr[2])
-        k = ctx.params.v["gnc.nav_gps_gain"]
-        self._r = tuple(a + k * (b - a) for a, b in zip(self._r, r_gps))
-        self._v = tuple(a + k * (b - a) for a, b in zip(self._v, v_gps))
-        self._g = gravity(self._r)
+        res = None
+        if not degraded:
+            self.kf.propagate()
+            res = self.kf.update_gps(r_gps, v_gps, p["nav.gps_pos_sigma_m"], p["nav.gps_vel_sigma_mps"])
+        if res is not None and res.accepted:
+            self.accepted["gps"] += 1
+            self._gps_rejects.clear()
+            self._accel_used = False
+            self._g = gravity(self.kf.r)
+            return
+        if res is not None:
+            self._rejected("gps", t_s, res.d2)
+        self._consider_reinit(t_s, r_gps, v_gps)
+
+    def _consider_reinit(self, t_s: float, r_gps, v_gps) -> None:
+        """Requirement 4: a run of consistent rejected fixes after accelerometer use re-initialises."""
+        p = self.ctx.params.v
+        rej = self._gps_rejects
+        if rej:
+            t0, r0, v0 = rej[-1]
+            h = t_s - t0
+            pred = tuple(r0[i] + 0.5 * (v0[i] + v_gps[i]) * h for i in range(3))
+            # Successive fixes agree to a few sigma (velocity averaging is exact to ~g h^2 / 12).
+            tol = 5.0 * math.sqrt(2.0) * p["nav.gps_pos_sigma_m"] + 2.0 * h * h
+            if math.dist(pred, r_gps) > tol:
+                rej.clear()
+        rej.append((t_s, r_gps, v_gps))
+        if len(rej) < p["nav.gps_reinit_n"] or not self._accel_used:
+            return
+        kf = self.kf
+        off = math.dist(kf.r, r_gps)
+        kf.reset_translation(r_gps, v_gps, p["nav.gps_pos_sigma_m"], p["nav.gps_vel_sigma_mps"])
+        self._g = gravity(kf.r)
+        rej.clear()
+        self._accel_used = False
+        self.ctx.events.emit(Severity.WARNING_HI, "NAV_REINIT_GPS", f"{p['nav.gps_reinit_n']} consistent GPS fixes "
+                             f"rejected after accelerometer use: position and velocity re-initialised from the GPS "
+                             f"({off:.0f} m away)", offset_m=round(off, 1))
+
+    def _star(self, t_s: float) -> None:
+        st = self.ctx.hal.star_tracker
+        if st is None:
+            return
+        fix = st.read()
+        if not fix.valid or fix.t_s == self._star_t_s:
+            if not fix.valid:
+                self._star_pair = None
+            return
+        self._star_t_s = fix.t_s
+        q = fix.q_body_eci
+        n = math.sqrt(sum(c * c for c in q)) if all(math.isfinite(c) for c in q) else 0.0
+        if not 0.999 < n < 1.001:
+            self._star_pair = None
+            self._rejected("star", t_s, math.inf)
+            return
+        q = tuple(c / n for c in q)
+        if not self._star_consistent(t_s, q):
+            return
+        sig = self.ctx.params.v["nav.star_sigma_arcsec"] * _ARCSEC
+        self.kf.propagate()
+        res = self.kf.update_attitude(q, (sig, sig, sig))
+        if res.accepted:
+            self.accepted["star"] += 1
+        else:
+            self._rejected("star", t_s, res.d2)
+        self._star_pair = (t_s, q, self.kf.q)
+
+    def _star_consistent(self, t_s: float, q) -> bool:
+        """Requirement 4b: the turn between two successive solutions must match the gyro's
+        over the same interval, within twice the tracker's error and the bias the gyro may
+        carry; a solution is used after ``STAR_PAIRS_OK`` such agreements in a row. A noisy,
+        stuck or jumping tracker is refused on its own evidence, before the filter could
+        learn a false gyro bias from it."""
+        prev, self._star_pair = self._star_pair, (t_s, q, self.kf.q)
+        if prev is None:
+            self._star_ok_n = 0
+            return False
+        t0, q0, nav0 = prev
+        d_star = attitude_error(q, q0)                 # ECI turn of the tracker since its last solution
+        d_nav = attitude_error(self.kf.q, nav0)        # ... and of the gyro-propagated attitude
+        p = self.ctx.params.v
+        tol = (2.0 * 3.0 * p["nav.star_sigma_arcsec"] * _ARCSEC
+               + 3.0 * math.radians(p["nav.gyro_bias_sigma_dps"]) * (t_s - t0))
+        if math.dist(d_star, d_nav) > tol:
+            self._star_ok_n = 0
+            self._rejected("star", t_s, math.inf)
+            return False
+        self._star_ok_n += 1
+        return self._star_ok_n >= STAR_PAIRS_OK
+
+    def _baro(self, t_s: float) -> None:
+        ctx = self.ctx
+        air = ctx.bus.latest(AirDataRecord)
+        p = ctx.params.v
+        if (t_s < self._next_baro_t_s or not air.valid or air.baro_alt_m is None or t_s - air.t_s > 0.5
+                or air.baro_alt_m > p["nav.baro_max_alt_m"]):
+            return
+        self._next_baro_t_s = t_s + BARO_PERIOD_S - 1e-9
+        kf = self.kf
+        _, _, alt = eci_to_latlonalt(kf.r, t_s)
+        rn = math.sqrt(sum(c * c for c in kf.r))
+        up = (kf.r[0] / rn, kf.r[1] / rn, kf.r[2] / rn)
+        kf.propagate()
+        res = kf.update_altitude(air.baro_alt_m, alt, up, p["nav.baro_alt_sigma_m"])
+        if res.accepted:
+            self.accepted["baro"] += 1
+            self._g = gravity(kf.r)
+        else:
+            self._rejected("baro", t_s, res.d2)
 
     @property
     def state(self) -> tuple:
         """(valid, r_eci_m, v_eci_mps, q_body_eci) now, between runs."""
-        return self._valid, self._r, self._v, self._q
+        kf = self.kf
+        return self._valid, kf.r, kf.v, kf.q
 
     def telemetry(self) -> dict:
         """HK channels this task owns."""

@@ -334,12 +334,17 @@ def baro_noise(target):
 
 
 # ---- GPS -----------------------------------------------------------------------------------
-T_FIX = 31.0          # LOW world: visible from t = 0, first fix after ttff 30 s
+#: LOW world: visible from t = 0, first fix after the reacquisition time ttff_s (the cold
+#: start is set to it below: the LOW capsule would reach the sea before a 210 s cold start;
+#: these checks are about the faults, tests/sim/test_sensors.py about the cold start).
+T_FIX = SC.hardware["gps"]["ttff_s"] + 1.0
 
 
 def gps_worlds(faults):
     (wf, hf), (wc, hc) = make(faults), make()
     for w, h in ((wf, hf), (wc, hc)):
+        w.gps.cold_start_s = w.gps.ttff_s
+        w.gps.max_accel_mps2 = math.inf     # the LOW capsule decelerates at over 4 g at first
         h.gps.read()                     # the receiver starts tracking at t = 0
         tick(w, T_FIX)
     return hf, hc
@@ -394,6 +399,77 @@ def water_timeline(faults, times):
         tick(w, t)
         out.append((w.splash is not None, hal.water.wet()))
     return out
+
+
+# ---- star tracker ------------------------------------------------------------------------------
+def star_worlds(faults):
+    """Faulted and clean worlds in orbit, rates held at zero, past the tracker's acquisition."""
+    out = []
+    for f in (faults, ()):
+        w, h = make(f, start=ORBIT)
+        w.s[10:13] = [0.0, 0.0, 0.0]
+        w._truth = None
+        t_acq = SC.hardware["star_tracker"]["acquire_s"] + 1.0
+        for k in range(1, int(t_acq / TICK_S) + 1):
+            w.t = k * TICK_S                    # attitude held: time advanced for the tracker only
+            w._truth = None
+            h.star_tracker.read()
+        out.append((w, h))
+    return out
+
+
+def _qmul(a, b):
+    from sim.star_tracker import _qmul as qmul
+    return qmul(a, b)
+
+
+def _angle_deg(qa, qb) -> float:
+    d = abs(sum(a * b for a, b in zip(qa, qb)))
+    return math.degrees(2.0 * math.acos(min(1.0, d)))
+
+
+def _next(w, h):
+    w.t += 1.0
+    w._truth = None
+    return h.star_tracker.read()
+
+
+@effect("startracker", "dropout", ["startracker"])
+def star_dropout(target):
+    (wf, hf), (wc, hc) = star_worlds([{"target": target, "kind": "dropout"}])
+    assert _next(wc, hc).valid is True
+    assert _next(wf, hf).valid is False
+
+
+@effect("startracker", "bias", ["startracker"])
+def star_bias(target):
+    """A rotation of value deg about body y: the solution is that far from the clean one."""
+    (wf, hf), (wc, hc) = star_worlds([{"target": target, "kind": "bias", "value": 2.0}])
+    f, c = _next(wf, hf), _next(wc, hc)
+    assert f.valid and c.valid
+    assert _angle_deg(f.q_body_eci, c.q_body_eci) == pytest.approx(2.0, abs=0.01)
+
+
+@effect("startracker", "noise", ["startracker"])
+def star_noise(target):
+    (wf, hf), (wc, hc) = star_worlds([{"target": target, "kind": "noise", "value": 1.0}])
+    fs = [_angle_deg(_next(wf, hf).q_body_eci, wf.s[6:10]) for _ in range(200)]
+    cs = [_angle_deg(_next(wc, hc).q_body_eci, wc.s[6:10]) for _ in range(200)]
+    assert max(cs) < 0.05                     # the tracker's own: arcseconds
+    # Three axes of 1 deg: the rotation angle has a chi(3) distribution, mean 1.60 deg.
+    assert 1.4 < statistics.fmean(fs) < 1.8
+
+
+@effect("startracker", "stuck", ["startracker"])
+def star_stuck(target):
+    """The last solution repeated with fresh times while the capsule turns."""
+    t_stuck = SC.hardware["star_tracker"]["acquire_s"] + 1.5      # after acquisition
+    (wf, hf), _ = star_worlds([{"target": target, "kind": "stuck", "at_s": t_stuck}])
+    first = _next(wf, hf)
+    assert first.valid
+    wf.s[6:10] = list(_qmul(tuple(wf.s[6:10]), (0.9998477, 0.0174524, 0.0, 0.0)))   # turned 2 deg about x
+    later = _next(wf, hf)
+    assert later.valid and later.t_s > first.t_s and later.q_body_eci == first.q_body_eci
 
 
 @effect("water", "stuck_open", ["water"])

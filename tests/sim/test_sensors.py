@@ -215,12 +215,16 @@ def acquire(gps, t0, alt=1000.0, speed=5.0):
     return t
 
 
+def cots(hw) -> dict:
+    """The COCOM-limited COTS receiver option (sil.yaml comment; REFERENCES.md 18 km / 515 m/s)."""
+    return dict(hw["gps"], max_alt_m=18000.0, max_speed_mps=515.0, cold_start_s=None, max_accel_mps2=1e4)
+
+
 def test_gps_cocom_limits(hw):
-    # Reference: REFERENCES.md COCOM limits 18 km / 515 m/s (sil.yaml). With a long-held
+    # Reference: REFERENCES.md COCOM limits 18 km / 515 m/s (the COTS option). With a long-held
     # fix, a reading above either limit is invalid; at the limits themselves (not above)
     # the receiver still tracks. Exact boundaries.
-    cfg = hw["gps"]
-    assert (cfg["max_alt_m"], cfg["max_speed_mps"]) == (18000.0, 515.0)
+    cfg = cots(hw)
     gps = GpsModel(cfg, noise(1))
     assert gps.visible(18000.0, 515.0)
     assert not gps.visible(18000.1, 10.0)
@@ -236,8 +240,9 @@ def test_gps_cocom_limits(hw):
 def test_gps_time_to_first_fix(hw):
     # Reference: sensors.py requirement 4: after an outage a fix returns only after ttff_s
     # (30 s in sil.yaml) of continuous visibility. Readings every 0.5 s: invalid before
-    # t_visible + ttff, valid from then on; an interruption restarts the clock.
-    cfg = hw["gps"]
+    # t_visible + ttff, valid from then on; an interruption restarts the clock. (COTS
+    # option: no separate cold start, so the first fix also takes ttff_s.)
+    cfg = cots(hw)
     gps = GpsModel(cfg, noise(2))
     assert not gps_read(gps, 0.0, 25000.0, 5.0).valid      # out of view (above 18 km)
     t_vis = 10.0
@@ -253,10 +258,43 @@ def test_gps_time_to_first_fix(hw):
     assert gps_read(gps, 77.0, 5000.0, 200.0).valid
 
 
+def test_space_receiver_tracks_in_orbit_after_its_cold_start(hw):
+    # Reference: sil.yaml space receiver (issue 9: fixes in orbit, no COCOM cut-off):
+    # 410 km and 7.66 km/s are inside its limits; the first fix after power-on comes
+    # cold_start_s (CanX-2's 3.5 min aided warm start) after the sky is first seen, and
+    # a later outage costs only the ttff_s reacquisition.
+    cfg = hw["gps"]
+    assert cfg["max_alt_m"] > 1e6 and cfg["max_speed_mps"] > 8000.0
+    gps = GpsModel(cfg, noise(5))
+    cold = cfg["cold_start_s"]
+    assert cold > cfg["ttff_s"]
+    for t in range(0, int(cold)):
+        assert not gps_read(gps, float(t), 410e3, 7660.0).valid, t
+    assert gps_read(gps, cold, 410e3, 7660.0).valid
+    assert not gps_read(gps, cold + 1.0, 70e3, 7000.0).valid       # blackout
+    t = cold + 2.0
+    assert not gps_read(gps, t, 410e3, 7660.0).valid
+    assert not gps_read(gps, t + cfg["ttff_s"] - 0.5, 410e3, 7660.0).valid
+    assert gps_read(gps, t + cfg["ttff_s"], 410e3, 7660.0).valid
+
+
+def test_gps_loses_lock_under_high_dynamics(hw):
+    # Reference: sensors.py requirement 4: no fix while the sensed acceleration exceeds
+    # max_accel_mps2 (4 g in sil.yaml: a chute opening shock), then the reacquisition time.
+    cfg = dict(hw["gps"], cold_start_s=None)
+    gps = GpsModel(cfg, noise(6))
+    lim = cfg["max_accel_mps2"]
+    t = acquire(gps, 0.0)
+    assert gps.read(t, 0.0, 0.0, 5000.0, R_ECEF, V_ECEF, 100.0, lim).valid          # at the limit: tracks
+    assert not gps.read(t + 0.5, 0.0, 0.0, 5000.0, R_ECEF, V_ECEF, 100.0, lim + 0.1).valid
+    assert not gps.read(t + 1.0, 0.0, 0.0, 5000.0, R_ECEF, V_ECEF, 100.0, 9.8).valid   # reacquiring
+    assert gps.read(t + 1.0 + cfg["ttff_s"], 0.0, 0.0, 5000.0, R_ECEF, V_ECEF, 100.0, 9.8).valid
+
+
 def test_gps_fix_is_near_truth(hw):
     # Reference: sil.yaml noise 4 m per axis, 0.1 m/s per axis. A valid fix is within 6
     # sigma per axis of truth, carries satellites, and the noise is not zero.
-    cfg = hw["gps"]
+    cfg = cots(hw)
     gps = GpsModel(cfg, noise(3))
     t = acquire(gps, 0.0)
     r = gps_read(gps, t, 1000.0, 5.0)
@@ -272,10 +310,9 @@ def test_gps_fix_is_near_truth(hw):
 def test_gps_blackout(hw):
     # Reference: sensors.py requirement 4 (no fix in plasma blackout: speed above
     # blackout_speed_mps 3000 and altitude below blackout_max_alt_m 100 km). The sil.yaml
-    # COCOM limits hide blackout, so this uses a space-grade profile with the COCOM limits
-    # lifted (1e7 m, 1e4 m/s): orbit-like conditions track, blackout loses the fix, and
+    # space receiver: orbit-like conditions track, blackout loses the fix, and
     # after blackout the fix returns only after ttff.
-    cfg = dict(hw["gps"], max_alt_m=1e7, max_speed_mps=1e4)
+    cfg = dict(hw["gps"], cold_start_s=None)
     gps = GpsModel(cfg, noise(4))
     t = acquire(gps, 0.0, alt=410e3, speed=7660.0)
     assert gps_read(gps, t, 410e3, 7660.0).valid              # above the blackout ceiling

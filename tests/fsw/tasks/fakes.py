@@ -40,7 +40,7 @@ from fsw.scheduler import SchedulerStats
 from fsw.state_store import CriticalStore, MemorySlots
 from fsw.yamlload import load_config
 from hal.devices import (BaroSample, EngineStatus, GpsFix, Hal, ImuSample, PowerStatus, PyroStatus,
-                         SbdResult)
+                         SbdResult, StarFix)
 
 REPO = Path(__file__).resolve().parents[3]
 MISSION_YAML = REPO / "config" / "mission.yaml"
@@ -116,6 +116,19 @@ class FakeGps:
     def read(self) -> GpsFix:
         self.reads += 1
         return self.fix
+
+
+class FakeStarTracker:
+    """A solution per read when ``valid``; set ``q`` (body->ECI) and, to mark a new
+    exposure, let the clock move (t_s is the clock's time)."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.q = (1.0, 0.0, 0.0, 0.0)
+        self.valid = False
+
+    def read(self) -> StarFix:
+        return StarFix(self.clock.now_s(), self.valid, self.q)
 
 
 class FakeWater:
@@ -312,10 +325,11 @@ class FakeDevices:
         self.link = FakeLink()
         self.watchdog = FakeWatchdog()
         self.power = FakePower()
+        self.star = FakeStarTracker(clock)
 
     def hal(self) -> Hal:
         return Hal(self.imu, self.baros, self.gps, self.water, self.station, self.engine, self.rcs, self.pyro,
-                   self.iridium, self.link, self.watchdog, self.power)
+                   self.iridium, self.link, self.watchdog, self.power, self.star)
 
     def set_baro_alt(self, alt_m: float | None) -> None:
         """Every barometer at ``alt_m`` (None: every one invalid)."""

@@ -139,21 +139,62 @@ def test_accelerometer_bias_is_estimated_in_quiet_free_flight_and_stored():
     assert rig.store.get("nav")["bias"] == pytest.approx([0.05, -0.02, 0.01])
 
 
-def test_gps_fix_pulls_the_state():
-    rig, nav = nav_rig(t0_s=100.0)
-    off = (STATE[0][0] + 1000.0, 0.0, 0.0)
-    assert nav.initialise(off, STATE[1], STATE[2]) is None
-    ref = loaded(t0_s=100.0)
-
+def _gps_follow(rig, ref):
+    """A `before` hook: the GPS of rig reads the reference nav's (true) state, exactly."""
     def before(t):
         ref[0].clock.advance_to(t)
         ref[1].run(t)
         truth = ref[0].bus.latest(NavRecord)
         rig.dev.gps.fix = gps_fix_for(truth.r_eci_m, truth.v_eci_mps, t)
-    rig.run(nav, n=5, before=before)
+    return before
+
+
+def test_gps_fix_within_the_gate_corrects_by_the_kalman_gain():
+    # Closed form (scalar Kalman update, position decoupled at first order over one fix):
+    # prior sigma 10 m (hand-over), fix sigma 8 m (nav.gps_*): the 20 m error left is
+    # 20 x 64 / (100 + 64) = 7.8 m, the sigma sqrt(100 x 64 / 164) = 6.2 m per axis.
+    rig, nav = nav_rig(t0_s=100.0)
+    off = (STATE[0][0] + 20.0, 0.0, 0.0)
+    assert nav.initialise(off, STATE[1], STATE[2]) is None
+    ref = loaded(t0_s=100.0)
+    rig.run(nav, n=5, before=_gps_follow(rig, ref))
+    rec = rig.bus.latest(NavRecord)
+    err = math.dist(rec.r_eci_m, ref[0].bus.latest(NavRecord).r_eci_m)
+    assert err == pytest.approx(7.8, abs=0.3)
+    assert nav.accepted["gps"] == 1 and nav.gated["gps"] == 0
+    assert rec.valid and rec.sigma_r_m == pytest.approx(math.sqrt(3 * 100 * 64 / 164), rel=0.05)
+
+
+def test_gps_fix_far_outside_the_gate_is_rejected_and_counted():
+    # 1000 m against a 10 m hand-over: d2 ~ 1e4, far above the 27.9 gate (chi-square 6, 1e-4).
+    rig, nav = nav_rig(t0_s=100.0)
+    assert nav.initialise((STATE[0][0] + 1000.0, 0.0, 0.0), STATE[1], STATE[2]) is None
+    ref = loaded(t0_s=100.0)
+    rig.run(nav, 5.0, before=_gps_follow(rig, ref))
     err = math.dist(rig.bus.latest(NavRecord).r_eci_m, ref[0].bus.latest(NavRecord).r_eci_m)
-    assert err == pytest.approx(800.0, abs=5.0)                         # gain 0.2, one fix in 5 runs
-    assert rig.bus.latest(NavRecord).valid
+    assert err == pytest.approx(1000.0, abs=1.0)                  # untouched: coasting on the model
+    assert nav.gated["gps"] == 5 and nav.accepted["gps"] == 0
+    ev = rig.last("NAV_MEAS_REJECTED")
+    assert ev is not None and ev.data["source"] == "gps"
+    assert len(rig.named("NAV_MEAS_REJECTED")) == 1     # one event per source per minute
+    assert rig.last("NAV_REINIT_GPS") is None       # pure gravity coast: the model is trusted over a jump
+
+
+def test_consistent_rejected_fixes_after_accelerometer_use_reinitialise_from_gps():
+    # The inertial solution is what failed (an accelerometer of the wrong sign in a burn):
+    # nav.gps_reinit_n consistent fixes rejected after accelerometer use re-initialise.
+    rig, nav = loaded(Phase.DEORBIT_BURN)
+    ref = loaded(Phase.DEORBIT_BURN)
+    rig.dev.imu.set(accel=(-5.9, 0.0, 0.0))          # reads the thrust backwards
+    ref[0].dev.imu.set(accel=(5.9, 0.0, 0.0))
+    n = rig.params.v["nav.gps_reinit_n"]
+    rig.run(nav, float(n) + 3.0, before=_gps_follow(rig, ref))
+    ev = rig.last("NAV_REINIT_GPS")
+    assert ev is not None
+    # Re-initialised on the GPS, then pulled away again by the wrong accelerometer: the
+    # velocity error now is 2 x 5.9 m/s^2 times the time since (within one fix of noise).
+    err_v = math.dist(rig.bus.latest(NavRecord).v_eci_mps, ref[0].bus.latest(NavRecord).v_eci_mps)
+    assert err_v == pytest.approx(2 * 5.9 * (rig.now - ev.t_s), abs=0.5)
 
 
 def test_implausible_gps_fix_is_rejected():
@@ -227,3 +268,83 @@ def test_implausible_nav_declared_by_the_monitors_recovers_on_a_new_state_vector
     assert nav.initialise(*STATE) is None              # the ground uplinks a good state
     tick(20)
     assert rig.bus.latest(NavRecord).valid and "nav" not in rig.bus.latest(HealthRecord).degraded
+
+
+def _att_err_deg(q) -> float:
+    return math.degrees(2.0 * math.acos(min(1.0, abs(q[0]))))     # from the identity (the truth here)
+
+
+@pytest.mark.parametrize("with_star", [True, False])
+def test_star_tracker_estimates_a_gyro_bias_of_three_times_the_turn_on_spread(with_star):
+    # Issue 9: a 0.02 deg/s bias put the burn 10 deg off on gyro integration alone. Here three
+    # times that, 0.06 deg/s about x, with the capsule truly still: the gyro alone drifts
+    # 0.06 x 300 = 18 deg in 300 s (closed form); star fixes at 10 Hz hold the attitude and
+    # the filter learns the bias (within 5 %).
+    rig, nav = loaded(Phase.SEPARATED)
+    bias = math.radians(0.06)
+    rig.dev.imu.set(gyro=(bias, 0.0, 0.0))
+    rig.dev.star.valid = with_star
+    rig.run(nav, 300.0)
+    q = rig.bus.latest(NavRecord).q_body_eci
+    if with_star:
+        assert nav.kf.bg[0] == pytest.approx(bias, rel=0.05)
+        assert _att_err_deg(q) < 0.02
+        assert rig.bus.latest(NavRecord).sigma_att_deg < 0.05
+    else:
+        assert _att_err_deg(q) == pytest.approx(18.0, rel=0.01)
+        assert rig.bus.latest(NavRecord).sigma_att_deg > 1.0      # and the filter knows it
+
+
+def test_star_solution_outside_the_gate_is_rejected():
+    # A tracker reading 5 deg away (a stuck or mis-identified solution) against a filter
+    # that knows its attitude to ~0.01 deg: rejected, counted, the attitude kept.
+    rig, nav = loaded(Phase.SEPARATED)
+    rig.dev.star.valid = True
+    rig.run(nav, 20.0)
+    h = math.radians(5.0) / 2
+    rig.dev.star.q = (math.cos(h), math.sin(h), 0.0, 0.0)
+    rig.run(nav, 2.0)
+    assert nav.gated["star"] >= 15 and rig.last("NAV_MEAS_REJECTED").data["source"] == "star"
+    assert _att_err_deg(rig.bus.latest(NavRecord).q_body_eci) < 0.05
+
+
+def test_baro_altitude_is_fused_low_down_and_not_high_up():
+    # nav.baro_max_alt_m: the fused barometric altitude pulls the navigated altitude below it.
+    from fsw.records import AirDataRecord
+    rig, nav = nav_rig(Phase.MAIN, t0_s=100.0)
+    r0 = 6378137.0 + 2000.0
+    assert nav.initialise((r0, 0.0, 0.0), (0.0, OMEGA_E_RADPS * r0, 0.0), STATE[2]) is None
+    rig.dev.imu.set(accel=(9.80665, 0.0, 0.0))       # hanging under the main, body +x up
+    rig.run(nav, 5.0, before=lambda t: rig.publish(AirDataRecord(t, True, 1990.0, 2)))
+    assert nav.accepted["baro"] >= 4
+
+
+def test_a_noisy_tracker_is_refused_on_its_own_evidence_and_teaches_no_false_bias():
+    # A tracker scattering 0.3 deg per axis (30 x its datasheet roll figure) with the capsule
+    # still: successive solutions turn ~0.7 deg while the gyro says 0; none is fused, the
+    # gyro-bias estimate stays at zero and the attitude at the hand-over's.
+    import numpy as np
+    rng = np.random.default_rng(5)
+    rig, nav = loaded(Phase.SEPARATED)
+    rig.dev.star.valid = True
+
+    def noisy(t):
+        e = rng.normal(0.0, math.radians(0.3), 3)
+        rig.dev.star.q = (1.0, 0.5 * e[0], 0.5 * e[1], 0.5 * e[2])
+    rig.run(nav, 60.0, before=noisy)
+    assert nav.accepted["star"] < 3 and nav.gated["star"] > 500
+    assert max(abs(b) for b in nav.kf.bg) < math.radians(0.001)
+    assert _att_err_deg(rig.bus.latest(NavRecord).q_body_eci) < 0.05
+
+
+def test_a_stuck_tracker_is_refused_while_the_capsule_turns():
+    # The gyro reads a true 3 deg/s slew about z (gnc.max_rate_dps); the tracker repeats one
+    # solution. The turn between solutions (0.3 deg per 10 Hz read) exceeds the 0.1 deg
+    # tolerance: never fused.
+    rig, nav = loaded(Phase.SEPARATED)
+    rig.dev.star.valid = True
+    rig.dev.imu.set(gyro=(0.0, 0.0, math.radians(3.0)))
+    rig.run(nav, 10.0)
+    assert nav.accepted["star"] == 0
+    q = rig.bus.latest(NavRecord).q_body_eci
+    assert _att_err_deg(q) == pytest.approx(30.0, abs=0.05)        # the gyro's 30 deg, kept
