@@ -37,6 +37,13 @@ DEORBIT = Struct({
     "abort_attitude_deg": _n("deg", 1, 45, "pointing error during the burn that aborts it"),
     "thrust_check_s": _n("s", 0.5, 10, "time after ignition command by which thrust must be sensed"),
     "min_accel_mps2": _n("m/s^2", 0.1, 50, "sensed axial acceleration below which thrust is declared absent"),
+    "max_att_sigma_deg": _n("deg", 0.01, 90, "no ignition while the navigation filter's attitude uncertainty "
+                            "(RSS 1 sigma) is above this: a pointing error within tolerance means nothing then",
+                            default=3.0),
+    "xcheck_min_dv_mps": _n("m/s", 1, 100, "the burn's three delta-v sources (accelerometer, chamber pressure, GPS) "
+                            "are voted on once the GPS has measured this much (fsw/gnc/burn_dv.py)", default=10.0),
+    "xcheck_tol_frac": _n("-", 0.005, 0.5, "two delta-v sources agree within this fraction of the GPS's (plus the "
+                          "GPS's own 3-sigma noise)", default=0.05),
     "pc_nominal_pa": _n("Pa", 1e5, 2e7, "chamber pressure at nominal thrust (thrust is proportional to it)"),
 })
 
@@ -81,8 +88,9 @@ NAV = Struct({
     "handover_vel_sigma_mps": _n("m/s", 1e-4, 100, "1-sigma per axis of its velocity"),
     "handover_att_sigma_deg": _n("deg", 1e-4, 30, "1-sigma per axis of its attitude (the capsule's berthed attitude "
                                  "as the station knows it)"),
-    "gyro_bias_sigma_dps": _n("deg/s", 1e-6, 1, "1-sigma of the gyro bias at start (turn-on repeatability) and of "
-                              "its Gauss-Markov instability in the filter model"),
+    "gyro_bias_sigma_dps": _n("deg/s", 1e-6, 1, "1-sigma of the gyro bias at start (turn-on repeatability)"),
+    "gyro_bias_instability_dph": _n("deg/h", 0, 3600, "steady-state sigma of the filter's Gauss-Markov model of the "
+                                    "in-run bias instability (datasheet in-run stability / 0.62)"),
     "gyro_bias_tau_s": _n("s", 1, 1e6, "correlation time of the filter's gyro-bias model"),
     "gyro_arw_deg_rth": _n("deg/sqrt(h)", 1e-4, 10, "gyro angle random walk (datasheet figure)"),
     "gyro_scale_sigma_ppm": _n("ppm", 0, 1e5, "gyro scale-factor and misalignment uncertainty: attitude process "

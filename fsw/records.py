@@ -96,6 +96,9 @@ class BurnRecord:
     yaw_deg: float = 0.0
     go_t_s: float | None = None
     ground_plan_t_s: float | None = None      # the go's ignition time (the ground's plan)
+    #: the accelerometer's thrust-axis reading over the true thrust, once the burn found it
+    #: wrong (-1: inverted; None: not found wrong); nav divides body x by it
+    accel_x_scale: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

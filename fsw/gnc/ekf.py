@@ -47,7 +47,7 @@ class Tuning:
     accel_sf_frac: float            # accelerometer scale-factor uncertainty, fraction of the specific force
     arw_psd_rad2ps: float           # gyro angle random walk, rad^2 / s
     gyro_sf_frac: float             # gyro scale-factor and misalignment uncertainty, fraction of the rate
-    gyro_bias_sigma_radps: float    # steady-state sigma of the gyro bias instability
+    gyro_bias_sigma_radps: float    # steady-state sigma of the gyro bias instability (in-run)
     gyro_bias_tau_s: float          # its correlation time
     gate_gps: float                 # chi-square gate, 6 degrees of freedom
     gate_att: float                 # chi-square gate, 3 degrees of freedom

@@ -5,8 +5,9 @@ Requirements
    only). With it, DEORBIT_PREP starts ``deorbit.prep_lead_s`` before the
    planned ignition time; the engine is armed there and re-armed whenever its
    readback shows it disarmed (a processor reset drops the arm).
-2. Ignition when the planned time has come and the pointing error is below
-   ``deorbit.attitude_tol_deg``; if attitude is not reached within
+2. Ignition when the planned time has come, the pointing error is below
+   ``deorbit.attitude_tol_deg`` and the navigation filter knows the attitude to
+   ``deorbit.max_att_sigma_deg`` (1 sigma, NavRecord); if either is not reached within
    ``deorbit.ignition_window_s`` of the plan, abort to SAFE.
 3. Cutoff on the integrated sensed axial delta-v reaching the plan's dv
    (requirement 9; the ground's plan: ``deorbit.dv_mps``)
@@ -50,7 +51,8 @@ from __future__ import annotations
 from fsw.events import Severity
 from fsw.flightmath import G0
 from fsw.phases import Phase, Trigger
-from fsw.records import AttitudeRecord, BurnRecord, GuidanceRecord, ImuRecord
+from fsw.gnc.burn_dv import ACCEL_OUT, GPS_OUT, GpsDvMeter, gps_dv_noise_mps, gps_inertial_velocity, vote
+from fsw.records import AttitudeRecord, BurnRecord, GpsRecord, GuidanceRecord, ImuRecord, NavRecord
 
 STORE_KEY = "deorbit"
 #: Thrust lost after this fraction of the target delta-v: the burn ends as an
@@ -67,6 +69,7 @@ class DeorbitTask:
     PARAMS = ("deorbit.ignition_t_s", "deorbit.prep_lead_s", "deorbit.attitude_tol_deg", "deorbit.ignition_window_s",
               "deorbit.dv_mps", "deorbit.thrust_check_s", "deorbit.min_accel_mps2", "deorbit.abort_attitude_deg",
               "deorbit.max_burn_s", "deorbit.pc_nominal_pa", "fdir.engine_pc_off_pa",
+              "deorbit.max_att_sigma_deg", "deorbit.xcheck_min_dv_mps", "deorbit.xcheck_tol_frac", "nav.gps_vel_sigma_mps",
               "guidance.mass_kg", "guidance.thrust_n", "guidance.isp_s")
 
     def __init__(self, ctx, period_s: float):
@@ -109,6 +112,12 @@ class DeorbitTask:
         self._dv_source = "chamber pressure" if self._accel_failed else "accelerometer"
         self.dv_pc_mps = float(s.get("dv_pc_mps", 0.0))   # dissimilar dv from the chamber pressure, m/s
         self.pc_burn_s = float(s.get("pc_burn_s", 0.0))   # integral of pc / pc_nominal: full-thrust seconds
+        self.dv_ax_raw_mps = float(s.get("dv_ax_raw_mps", 0.0))   # the accelerometer's own axial integral
+        self.accel_x_scale = s.get("accel_x_scale")        # its reading over the truth, once found wrong
+        self._pc_gain = float(s.get("pc_gain", 1.0))        # chamber-pressure dv scaled to the GPS's
+        self._gps = GpsDvMeter()                            # GPS-measured dv of this boot's burn
+        self._gps_ref: tuple | None = None                  # (dv_sensed, dv_ax_raw, dv_pc) at its first fix
+        self._gps_voted_out = False
         self._pub(BurnRecord(ctx.clock.now_s(), True, *self._state()))   # restored state visible at once
         ctx.phases.on_change(self._phase_changed)
 
@@ -119,12 +128,13 @@ class DeorbitTask:
                                        "ignitions": self.ignitions, "go_t_s": self.go_t_s, "ground_plan_t_s": self.ground_plan_t_s,
                                        "dv_target_mps": self.dv_target_mps, "yaw_deg": self.yaw_deg,
                                        "dv_pc_mps": self.dv_pc_mps, "pc_burn_s": self.pc_burn_s,
-                                       "accel_failed": self._accel_failed})
+                                       "accel_failed": self._accel_failed, "dv_ax_raw_mps": self.dv_ax_raw_mps,
+                                       "accel_x_scale": self.accel_x_scale, "pc_gain": self._pc_gain})
 
     def _state(self) -> tuple:
         """The BurnRecord fields after (t_s, valid)."""
         return (self.go, self.plan_t_s, self.ignition_t_s, self.cutoff_t_s, self.dv_sensed_mps, self.result,
-                self.dv_target_mps, self.yaw_deg, self.go_t_s, self.ground_plan_t_s)
+                self.dv_target_mps, self.yaw_deg, self.go_t_s, self.ground_plan_t_s, self.accel_x_scale)
 
     def _dv_target(self) -> float:
         """Sensed dv to cut off at, m/s: the guidance plan's, else the corridor's (no yaw)."""
@@ -255,13 +265,18 @@ class DeorbitTask:
         if t_s < self.plan_t_s:
             return
         err = ctx.bus.latest(AttitudeRecord).att_error_deg
-        if err is not None and err <= p["deorbit.attitude_tol_deg"] and not ctx.hal.station.attached():
+        sigma = ctx.bus.latest(NavRecord).sigma_att_deg
+        known = sigma <= p["deorbit.max_att_sigma_deg"]
+        if err is not None and known and err <= p["deorbit.attitude_tol_deg"] and not ctx.hal.station.attached():
             if self._ignite(t_s, err):
                 ctx.phases.request(Trigger.IGNITION, f"attitude within {p['deorbit.attitude_tol_deg']} deg")
             else:
                 self.abort("engine refused ignition")
         elif t_s > self.plan_t_s + p["deorbit.ignition_window_s"]:
-            self.abort(f"burn attitude not reached within {p['deorbit.ignition_window_s']:.0f} s")
+            if not known:
+                self.abort(f"attitude knowledge {sigma:.1f} deg (1 sigma) above {p['deorbit.max_att_sigma_deg']:g} deg")
+            else:
+                self.abort(f"burn attitude not reached within {p['deorbit.ignition_window_s']:.0f} s")
 
     def _burn(self, t_s: float, dt: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
@@ -277,18 +292,24 @@ class DeorbitTask:
             return
         pc = ctx.hal.engine.status().chamber_pressure_pa
         a_pc = self._pc_accel(pc, dt)
-        ax = self._axial_accel(ctx.bus.latest(ImuRecord), pc, a_pc)
+        imu = ctx.bus.latest(ImuRecord)
+        ax = self._axial_accel(imu, pc, a_pc)
         self.dv_sensed_mps += ax * dt
         self.dv_pc_mps += a_pc * dt
+        if imu.valid:
+            self.dv_ax_raw_mps += imu.raw_accel_mps2[0] * dt
         self.burn_s += dt
+        if self._gps_vote(t_s, dt):
+            return
         since = t_s - self._ign_cmd_t
-        imu = ctx.bus.latest(ImuRecord)
         if (since >= p["deorbit.thrust_check_s"] and ax < p["deorbit.min_accel_mps2"] and not self._accel_failed
                 and pc > p["fdir.engine_pc_off_pa"] and imu.valid and imu.sensed_accel_mps2 > p["deorbit.min_accel_mps2"]):
             # Requirement 4: the motor burns (chamber pressure, and the accelerometer's magnitude)
             # but the thrust axis does not see it: that axis failed (wrong sign, wrong mounting).
             self._accel_failed = True
             self.dv_sensed_mps = self.dv_pc_mps
+            if self.dv_pc_mps > 0.0:
+                self.accel_x_scale = self.dv_ax_raw_mps / self.dv_pc_mps
             self._dv_source = "chamber pressure"
             ctx.events.emit(Severity.WARNING_HI, "BURN_DV_SOURCE", f"accelerometer reads {ax:.2f} m/s^2 with the "
                             f"chamber at {pc / 1e6:.2f} MPa: dv from the chamber pressure "
@@ -319,6 +340,51 @@ class DeorbitTask:
         else:
             self._save()
 
+    def _gps_vote(self, t_s: float, dt: float) -> bool:
+        """Requirement 3b: GPS-measured dv, and the two-of-three vote with the accelerometer and
+        the chamber pressure. Returns True when this cycle's work is done (a source switched)."""
+        ctx, p = self.ctx, self.ctx.params.v
+        nav = ctx.bus.latest(NavRecord)
+        if nav.valid:
+            self._gps.cycle(nav.r_eci_m, dt)
+        g = ctx.bus.latest(GpsRecord)
+        if not (g.valid and g.fix is not None and g.t_s == t_s) or self._gps_voted_out:
+            return False
+        if self._gps_ref is None:
+            self._gps_ref = (self.dv_sensed_mps, self.dv_ax_raw_mps, self.dv_pc_mps)
+        self._gps.fix(gps_inertial_velocity(g.fix, t_s), t_s)
+        dv_gps = self._gps.dv_mps
+        if dv_gps is None:
+            return False
+        base, ax0, pc0 = self._gps_ref
+        d_acc, d_pc = self.dv_ax_raw_mps - ax0, self.dv_pc_mps - pc0
+        if self._dv_source == "gps":
+            self.dv_sensed_mps = base + dv_gps            # the GPS measures; the pressure model interpolates
+            if d_pc > 1.0:
+                self._pc_gain = dv_gps / d_pc
+            return False
+        verdict = vote(d_acc, d_pc, dv_gps, p["deorbit.xcheck_min_dv_mps"], p["deorbit.xcheck_tol_frac"],
+                       gps_dv_noise_mps(p["nav.gps_vel_sigma_mps"]))
+        if verdict == GPS_OUT:
+            self._gps_voted_out = True
+            ctx.events.emit(Severity.WARNING_LO, "BURN_DV_XCHECK", f"GPS dv {dv_gps:.2f} m/s disagrees with the "
+                            f"accelerometer ({d_acc:.2f}) and the chamber pressure ({d_pc:.2f}): GPS not used",
+                            out="gps", dv_gps_mps=round(dv_gps, 3), dv_accel_mps=round(d_acc, 3), dv_pc_mps=round(d_pc, 3))
+        elif verdict == ACCEL_OUT:
+            if self.accel_x_scale is None and dv_gps > 0.0:
+                self.accel_x_scale = d_acc / dv_gps
+            self._accel_failed = True
+            self._dv_source = "gps"
+            self._pc_gain = dv_gps / d_pc if d_pc > 1.0 else 1.0
+            self.dv_sensed_mps = base + dv_gps
+            ctx.events.emit(Severity.WARNING_HI, "BURN_DV_XCHECK", f"accelerometer dv {d_acc:.2f} m/s disagrees with "
+                            f"the GPS ({dv_gps:.2f}) and the chamber pressure ({d_pc:.2f}): dv from the GPS",
+                            out="accelerometer", dv_gps_mps=round(dv_gps, 3), dv_accel_mps=round(d_acc, 3),
+                            dv_pc_mps=round(d_pc, 3))
+            self._save()
+            return True
+        return False
+
     def _pc_accel(self, pc: float, dt: float) -> float:
         """Thrust acceleration from the chamber pressure, m/s^2: thrust in proportion to it
         over the mass the motor has left (full-thrust seconds x nominal mass flow); the
@@ -335,7 +401,7 @@ class DeorbitTask:
         by the last good accelerometer-to-pressure ratio (else ``a_pc``)."""
         p = self.ctx.params.v
         if self._accel_failed:
-            return a_pc
+            return a_pc * self._pc_gain
         if imu.valid:
             ax = imu.accel_body_mps2[0]
             if pc > p["fdir.engine_pc_off_pa"] and ax > p["deorbit.min_accel_mps2"]:
@@ -378,6 +444,10 @@ class DeorbitTask:
 
     def _record_cutoff(self, result: str, delay_s: float = 0.0) -> None:
         ctx = self.ctx
+        if self.accel_x_scale is not None and self._gps_ref is not None and (self._gps.dv_mps or 0.0) > 1.0:
+            # The scale nav will apply, measured over the whole burn (the vote's was over ~10 m/s,
+            # +-1 m/s of GPS noise): the accelerometer's axial dv over the GPS's since its first fix.
+            self.accel_x_scale = (self.dv_ax_raw_mps - self._gps_ref[1]) / self._gps.dv_mps
         self.cutoff_t_s = ctx.clock.now_s() + delay_s
         self._disarm_pending = True
         self.result = result

@@ -28,6 +28,10 @@ Requirements
    integrated since the last accepted fix (a burn, entry: the inertial solution is
    what may have failed); in a pure gravity coast the model is trusted over a GPS
    that jumped.
+5b. Once the deorbit burn has measured the accelerometer's thrust axis wrong
+   (BurnRecord.accel_x_scale: its dv over the GPS's or the chamber pressure's; -1 for
+   an axis of the wrong sign - Genesis 2004), body x is divided by that scale for the
+   rest of the flight (entry drag is mostly along x).
 5. A non-finite or out-of-range IMU sample, or any sample while the monitors
    have declared the IMU failed, is not used: nav coasts on the model.
 6. Publishes ImuRecord (sensed-acceleration magnitude: insensitive to a sign or
@@ -43,7 +47,7 @@ from fsw.events import Severity
 from fsw.flightmath import OMEGA_E_RADPS, ecef_to_eci, eci_to_latlonalt, gravity, quat_integrate, rotate
 from fsw.gnc.ekf import NavFilter, Tuning, attitude_error
 from fsw.phases import Phase
-from fsw.records import AirDataRecord, AttitudeRecord, GpsRecord, HealthRecord, ImuRecord, NavRecord
+from fsw.records import AirDataRecord, AttitudeRecord, BurnRecord, GpsRecord, HealthRecord, ImuRecord, NavRecord
 
 #: Physical limits of a credible IMU sample (well beyond the sensor ranges).
 MAX_RATE_RADPS = 35.0
@@ -53,6 +57,10 @@ RESTORE_STEP_S = 1.0
 #: The fused barometric altitude is used at most this often, s (its errors are slow:
 #: atmosphere and port, not white noise, so faster use would overweight it).
 BARO_PERIOD_S = 1.0
+#: A thrust-axis reading the burn found wrong is corrected (divided by its measured scale,
+#: -1 for an inverted axis) only when that scale is at least this large: a near-dead axis
+#: would amplify its noise; nav then leaves it, and the GPS re-initialises after the burn.
+MIN_AXIS_SCALE = 0.3
 #: Successive star solutions that must agree with the gyro before one is fused.
 STAR_PAIRS_OK = 3
 #: Minimum time between two NAV_MEAS_REJECTED events of one source, s.
@@ -72,7 +80,7 @@ def tuning(p) -> Tuning:
         accel_sf_frac=p["nav.accel_scale_sigma_ppm"] * 1e-6,
         arw_psd_rad2ps=(d2r(p["nav.gyro_arw_deg_rth"]) / 60.0) ** 2,
         gyro_sf_frac=p["nav.gyro_scale_sigma_ppm"] * 1e-6,
-        gyro_bias_sigma_radps=d2r(p["nav.gyro_bias_sigma_dps"]),
+        gyro_bias_sigma_radps=d2r(p["nav.gyro_bias_instability_dph"]) / 3600.0,
         gyro_bias_tau_s=p["nav.gyro_bias_tau_s"],
         gate_gps=p["nav.gate_chi2_gps"], gate_att=p["nav.gate_chi2_att"], gate_alt=p["nav.gate_chi2_alt"])
 
@@ -82,7 +90,7 @@ class NavTask:
     PARAMS = ("gnc.accel_threshold_mps2", "gnc.bias_cal_s", "fdir.nav_save_s",
               "fdir.nav_save_dynamic_s", "fdir.nav_restore_max_age_s",
               "nav.handover_pos_sigma_m", "nav.handover_vel_sigma_mps", "nav.handover_att_sigma_deg",
-              "nav.gyro_bias_sigma_dps", "nav.gyro_bias_tau_s", "nav.gyro_arw_deg_rth", "nav.gyro_scale_sigma_ppm", "nav.accel_vrw_mps_rth",
+              "nav.gyro_bias_sigma_dps", "nav.gyro_bias_instability_dph", "nav.gyro_bias_tau_s", "nav.gyro_arw_deg_rth", "nav.gyro_scale_sigma_ppm", "nav.accel_vrw_mps_rth",
               "nav.accel_scale_sigma_ppm", "nav.unmodelled_accel_mps2", "nav.gps_pos_sigma_m",
               "nav.gps_vel_sigma_mps", "nav.star_sigma_arcsec", "nav.baro_alt_sigma_m", "nav.baro_max_alt_m",
               "nav.gate_chi2_gps", "nav.gate_chi2_att", "nav.gate_chi2_alt", "nav.cov_period_s",
@@ -216,6 +224,9 @@ class NavTask:
         if ok:
             b = self._bias
             a = (a[0] - b[0], a[1] - b[1], a[2] - b[2])
+            sc = ctx.bus.latest(BurnRecord).accel_x_scale
+            if sc is not None and abs(sc) >= MIN_AXIS_SCALE:
+                a = (a[0] / sc, a[1], a[2])       # requirement 5b: the burn measured the thrust axis wrong
             self._w = w
         else:
             w, a = self._w, (0.0, 0.0, 0.0)

@@ -7,18 +7,22 @@ import pytest
 
 from fakes import Rig
 from fsw.phases import Phase, Trigger
-from fsw.records import AttitudeRecord, BurnRecord, ImuRecord
+from fsw.records import AttitudeRecord, BurnRecord, ImuRecord, NavRecord
 
 PLAN = 1200.0               # deorbit.ignition_t_s in config/mission.yaml
 THRUST = 5.9                # m/s^2, 250 N / 42 kg
 
 
-def feed(rig, err_deg=1.0, accel=0.0):
-    """Each step: the attitude task's pointing error and nav's sensed body acceleration."""
+def feed(rig, err_deg=1.0, accel=0.0, sigma_att_deg=0.05):
+    """Each step: the attitude task's pointing error, nav's attitude knowledge (1 sigma) and
+    its sensed body acceleration."""
     def before(t):
         rig.publish(AttitudeRecord(t, True, "retrograde", err_deg() if callable(err_deg) else err_deg, 0))
+        rig.publish(NavRecord(t, True, (6.78e6, 0.0, 0.0), (0.0, 7668.0, 0.0), (1.0, 0.0, 0.0, 0.0),
+                              10.0, 0.1, sigma_att_deg))
         a = accel() if callable(accel) else accel
-        rig.publish(ImuRecord(t, True, accel_body_mps2=(a, 0.0, 0.0), sensed_accel_mps2=abs(a), raw_ok=True))
+        rig.publish(ImuRecord(t, True, accel_body_mps2=(a, 0.0, 0.0), sensed_accel_mps2=abs(a), raw_ok=True,
+                              raw_accel_mps2=(a, 0.0, 0.0)))
     return before
 
 
@@ -313,3 +317,68 @@ def test_reset_between_the_cutoff_record_and_the_phase_commit(result, dv, phase)
     assert rig2.phases.phase is phase
     assert d.result == result and d.cutoff_t_s == PLAN + 9.98 and d.dv_sensed_mps == dv
     assert not rig.dev.engine.armed
+
+
+def test_no_ignition_without_attitude_knowledge(armed):
+    """A pointing error 'within tolerance' means nothing when the filter's attitude sigma is
+    20 deg (a gyro-only capsule whose bias may be 0.02 deg/s, 1000 s on): no ignition; at
+    the end of the window, abort to SAFE naming the knowledge."""
+    rig, d = armed
+    rig.run(d, 10.0 + rig.params.v["deorbit.ignition_window_s"] + 1.0, before=feed(rig, 1.0, sigma_att_deg=20.0))
+    assert rig.dev.engine.calls.count(("ignite", True)) == 0 and rig.named("DEORBIT_IGNITION") == []
+    assert rig.phases.phase is Phase.SAFE
+    assert "attitude knowledge" in rig.last("DEORBIT_ABORT").message
+
+
+def _gps_burn(rig, accel_scale: float, v0=(0.0, 7668.0, 0.0)):
+    """A burn along ECI -y (retrograde) at THRUST: nav at a fixed radius (its gravity integral),
+    the GPS at 10 Hz measuring the true velocity (gravity and thrust), the chamber pressure
+    nominal while the valve is open, the accelerometer reading accel_scale x the thrust."""
+    from fsw.flightmath import gravity
+    from fsw.records import GpsRecord
+    from test_nav import gps_fix_for
+    eng = rig.dev.engine
+    pc_nom = rig.params.v["deorbit.pc_nominal_pa"]
+    r = (6.78e6, 0.0, 0.0)
+    g = gravity(r)
+    state = {"v": list(v0), "t": None, "k": 0}
+
+    def before(t):
+        on = eng.valve_open
+        if state["t"] is not None:
+            h = t - state["t"]
+            state["v"] = [state["v"][0] + g[0] * h, state["v"][1] + (g[1] - (THRUST if on else 0.0)) * h,
+                          state["v"][2] + g[2] * h]
+        state["t"] = t
+        eng.chamber_pressure_pa = pc_nom if on else 0.0
+        feed(rig, 1.0, accel_scale * THRUST if on else 0.0)(t)
+        state["k"] += 1
+        if state["k"] % 5 == 0:
+            rig.publish(GpsRecord(t, True, gps_fix_for(r, tuple(state["v"]), t)))
+    return before, state
+
+
+def test_an_accelerometer_reading_low_is_voted_out_by_the_gps_and_the_chamber_pressure(armed):
+    """Issue 9 burn control: an accelerometer reading 0.8 x the thrust would overburn by 25 %.
+    GPS-measured dv and the chamber-pressure dv agree with each other, not with it: it is
+    voted out (BURN_DV_XCHECK), the burn cuts off on the GPS's dv, and nav is told the axis
+    scale (BurnRecord.accel_x_scale)."""
+    rig, d = armed
+    rig.run(d, 10.02, before=feed(rig, 1.0))
+    before, state = _gps_burn(rig, 0.8)
+    rig.run(d, 40.0, before=before, until=lambda: rig.phases.phase is not Phase.DEORBIT_BURN)
+    assert rig.phases.phase is Phase.COAST and d.result == "nominal"
+    ev = rig.last("BURN_DV_XCHECK")
+    assert ev is not None and ev.data["out"] == "accelerometer"
+    # The true dv delivered: the burn time at THRUST (valve closed by the timed cutoff).
+    assert d.burn_s * THRUST == pytest.approx(d._dv_target(), rel=0.02)
+    assert rig.bus.latest(BurnRecord).accel_x_scale == pytest.approx(0.8, abs=0.005)    # over the whole burn
+
+
+def test_a_sound_accelerometer_is_kept_when_the_gps_agrees(armed):
+    rig, d = armed
+    rig.run(d, 10.02, before=feed(rig, 1.0))
+    before, _ = _gps_burn(rig, 1.0)
+    rig.run(d, 40.0, before=before, until=lambda: rig.phases.phase is not Phase.DEORBIT_BURN)
+    assert d.result == "nominal" and rig.named("BURN_DV_XCHECK") == []
+    assert rig.bus.latest(BurnRecord).accel_x_scale is None
