@@ -16,6 +16,13 @@ Requirements
    when the target falls within the next tick at the sensed acceleration, the
    valve driver's timer closes the valve at the predicted instant;
    ``deorbit.max_burn_s`` of accumulated burn time is the time backup.
+3b. GPS-measured dv (fsw/gnc/burn_dv.py: velocity change less the gravity integral)
+   is voted with the accelerometer's and the chamber pressure's, two against one,
+   from ``deorbit.xcheck_min_dv_mps`` on (BURN_DV_XCHECK). An accelerometer voted out
+   leaves the cutoff to the GPS dv (the chamber pressure, scaled to it, in between
+   fixes); a GPS voted out is not used. The accelerometer's thrust-axis scale (its dv
+   over the reference's, over the whole burn; -1 for a wrong sign) is published in
+   BurnRecord.accel_x_scale for nav. Implemented in fsw/tasks/deorbit_dv.py.
 4. Abort (shutdown, SAFE) on pointing error above ``deorbit.abort_attitude_deg``
    or on no sensed thrust ``deorbit.thrust_check_s`` after an ignition
    (Inversion Ray 2025) - unless two sources show the motor burning (the
@@ -49,10 +56,10 @@ Requirements
 from __future__ import annotations
 
 from fsw.events import Severity
-from fsw.flightmath import G0
 from fsw.phases import Phase, Trigger
-from fsw.gnc.burn_dv import ACCEL_OUT, GPS_OUT, GpsDvMeter, gps_dv_noise_mps, gps_inertial_velocity, vote
-from fsw.records import AttitudeRecord, BurnRecord, GpsRecord, GuidanceRecord, ImuRecord, NavRecord
+from fsw.gnc.burn_dv import GpsDvMeter
+from fsw.records import AttitudeRecord, BurnRecord, GuidanceRecord, ImuRecord, NavRecord
+from fsw.tasks.deorbit_dv import BurnDvSources
 
 STORE_KEY = "deorbit"
 #: Thrust lost after this fraction of the target delta-v: the burn ends as an
@@ -64,7 +71,7 @@ MAX_IGNITIONS = 4
 _RESULT = {"dv reached": "nominal", "burn time limit": "time_limit", "thrust lost": "underburn"}
 
 
-class DeorbitTask:
+class DeorbitTask(BurnDvSources):
     name = "deorbit"
     PARAMS = ("deorbit.ignition_t_s", "deorbit.prep_lead_s", "deorbit.attitude_tol_deg", "deorbit.ignition_window_s",
               "deorbit.dv_mps", "deorbit.thrust_check_s", "deorbit.min_accel_mps2", "deorbit.abort_attitude_deg",
@@ -339,80 +346,6 @@ class DeorbitTask:
             self._cutoff(t_s, "burn time limit")
         else:
             self._save()
-
-    def _gps_vote(self, t_s: float, dt: float) -> bool:
-        """Requirement 3b: GPS-measured dv, and the two-of-three vote with the accelerometer and
-        the chamber pressure. Returns True when this cycle's work is done (a source switched)."""
-        ctx, p = self.ctx, self.ctx.params.v
-        nav = ctx.bus.latest(NavRecord)
-        if nav.valid:
-            self._gps.cycle(nav.r_eci_m, dt)
-        g = ctx.bus.latest(GpsRecord)
-        if not (g.valid and g.fix is not None and g.t_s == t_s) or self._gps_voted_out:
-            return False
-        if self._gps_ref is None:
-            self._gps_ref = (self.dv_sensed_mps, self.dv_ax_raw_mps, self.dv_pc_mps)
-        self._gps.fix(gps_inertial_velocity(g.fix, t_s), t_s)
-        dv_gps = self._gps.dv_mps
-        if dv_gps is None:
-            return False
-        base, ax0, pc0 = self._gps_ref
-        d_acc, d_pc = self.dv_ax_raw_mps - ax0, self.dv_pc_mps - pc0
-        if self._dv_source == "gps":
-            self.dv_sensed_mps = base + dv_gps            # the GPS measures; the pressure model interpolates
-            if d_pc > 1.0:
-                self._pc_gain = dv_gps / d_pc
-            return False
-        verdict = vote(d_acc, d_pc, dv_gps, p["deorbit.xcheck_min_dv_mps"], p["deorbit.xcheck_tol_frac"],
-                       gps_dv_noise_mps(p["nav.gps_vel_sigma_mps"]))
-        if verdict == GPS_OUT:
-            self._gps_voted_out = True
-            ctx.events.emit(Severity.WARNING_LO, "BURN_DV_XCHECK", f"GPS dv {dv_gps:.2f} m/s disagrees with the "
-                            f"accelerometer ({d_acc:.2f}) and the chamber pressure ({d_pc:.2f}): GPS not used",
-                            out="gps", dv_gps_mps=round(dv_gps, 3), dv_accel_mps=round(d_acc, 3), dv_pc_mps=round(d_pc, 3))
-        elif verdict == ACCEL_OUT:
-            if self.accel_x_scale is None and dv_gps > 0.0:
-                self.accel_x_scale = d_acc / dv_gps
-            self._accel_failed = True
-            self._dv_source = "gps"
-            self._pc_gain = dv_gps / d_pc if d_pc > 1.0 else 1.0
-            self.dv_sensed_mps = base + dv_gps
-            ctx.events.emit(Severity.WARNING_HI, "BURN_DV_XCHECK", f"accelerometer dv {d_acc:.2f} m/s disagrees with "
-                            f"the GPS ({dv_gps:.2f}) and the chamber pressure ({d_pc:.2f}): dv from the GPS",
-                            out="accelerometer", dv_gps_mps=round(dv_gps, 3), dv_accel_mps=round(d_acc, 3),
-                            dv_pc_mps=round(d_pc, 3))
-            self._save()
-            return True
-        return False
-
-    def _pc_accel(self, pc: float, dt: float) -> float:
-        """Thrust acceleration from the chamber pressure, m/s^2: thrust in proportion to it
-        over the mass the motor has left (full-thrust seconds x nominal mass flow); the
-        full-thrust time is accumulated over dt (s)."""
-        p = self.ctx.params.v
-        frac = pc / p["deorbit.pc_nominal_pa"]
-        m = p["guidance.mass_kg"] - p["guidance.thrust_n"] / (p["guidance.isp_s"] * G0) * self.pc_burn_s
-        self.pc_burn_s += frac * dt
-        return frac * p["guidance.thrust_n"] / max(m, 1.0)
-
-    def _axial_accel(self, imu, pc: float, a_pc: float) -> float:
-        """Axial acceleration, m/s^2: the accelerometer's; once it disagreed with the motor,
-        the chamber-pressure model ``a_pc``; while the IMU is lost, the chamber pressure scaled
-        by the last good accelerometer-to-pressure ratio (else ``a_pc``)."""
-        p = self.ctx.params.v
-        if self._accel_failed:
-            return a_pc * self._pc_gain
-        if imu.valid:
-            ax = imu.accel_body_mps2[0]
-            if pc > p["fdir.engine_pc_off_pa"] and ax > p["deorbit.min_accel_mps2"]:
-                self._accel_per_pa = ax / pc
-            self._dv_source = "accelerometer"
-            return ax
-        if self._dv_source != "chamber pressure":
-            self._dv_source = "chamber pressure"
-            self.ctx.events.emit(Severity.WARNING_HI, "BURN_DV_SOURCE", "accelerometer lost: dv integrated from "
-                                 "the chamber pressure", source=self._dv_source)
-        return pc * self._accel_per_pa if self._accel_per_pa is not None else a_pc
 
     def _resume(self, t_s: float, err) -> None:
         p = self.ctx.params.v
