@@ -60,14 +60,18 @@ class BeaconTask:
             self._next_t_s = t_s + p["beacon.retry_s"]
             return
         payload = self.report(t_s)
+        rep = REPORT.parse(payload)
         res = ctx.hal.iridium.send_sbd(payload)
         if res.sent:
             self.sent += 1
             if self.first_sent_t_s is None:
                 self.first_sent_t_s = t_s
             self._next_t_s = t_s + p["beacon.period_s"]
+            # The reported position rides along in the event, so the ground's recovery view can
+            # set it against the splash forecast without the Iridium gateway's copy.
             ctx.events.emit(Severity.ACTIVITY_LO, "BEACON_SENT", f"report {self.seq} sent (MOMSN {res.momsn})",
-                            seq=self.seq, momsn=res.momsn)
+                            seq=self.seq, momsn=res.momsn, lat_deg=rep.lat_e7 * 1e-7, lon_deg=rep.lon_e7 * 1e-7,
+                            source=("none", "gps", "nav")[rep.source])
             self.seq = (self.seq + 1) & 0xFFFF
         else:
             self.failed += 1

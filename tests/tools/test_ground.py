@@ -24,6 +24,7 @@ from tools.ground import CommandError, GroundSession, parse_command_line
 from tools.ground.console import ConsoleModel, command_help
 from tools.ground.transport import load_key, open_port, read_counter, write_counter
 from tools.ground.view import RED, YELLOW, render, strip_ansi
+from tools.ground.batch import text_report
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = bytes(range(1, 33))          # test-only key, made up here
@@ -522,3 +523,30 @@ def test_forged_counter_in_hk_cannot_exhaust_the_counter():
     assert isinstance(ev, CommandAccepted) and ev.counter == 1
     s.feed(enc.frame(enc.hk(3.0, {"cmd_counter": 40})), 3.0)          # a plausible step is followed
     assert s.command("NOOP", {}, 4.0) and s.commands[-1].counter == 41
+
+
+def test_recovery_forecast_against_the_beacon():
+    """Issue 9: after cutoff the flight downlinks its predicted splash point (SPLASH_FORECAST);
+    the ground shows it with its miss from the target and, once the beacon reports, how far
+    the capsule is from it. Reference distance: haversine on the 6371.0088 km mean radius,
+    0.1 deg of latitude = 11.119 km."""
+    s = GroundSession(KEY)
+    enc = TelemetryEncoder()
+    assert s.recovery() == {"forecast": None, "beacon": None, "beacon_from_forecast_km": None}
+    s.feed(frame(enc.event(1218.5, {"severity": "ACTIVITY_HI", "name": "SPLASH_FORECAST",
+                                    "message": "splash predicted", "data": {"lat_deg": -37.4, "lon_deg": -157.7,
+                                                                            "miss_km": 17.5, "splash_t_s": 4313.0}})))
+    assert s.recovery()["forecast"]["miss_km"] == 17.5
+    assert "17.5 km from the target" in s.recovery_text()
+    s.feed(frame(enc.event(4315.0, {"severity": "ACTIVITY_LO", "name": "BEACON_SENT", "message": "report 0 sent",
+                                    "data": {"seq": 0, "momsn": 1, "lat_deg": -37.5, "lon_deg": -157.7,
+                                             "source": "gps"}})))
+    r = s.recovery()
+    assert r["beacon_from_forecast_km"] == pytest.approx(11.119, abs=0.01)
+    assert "11.1 km from the forecast" in s.recovery_text()
+    assert any("recovery forecast" in line for line in render(s, 120, 40, color=False))
+    assert "recovery forecast" in text_report(s)
+    # A forecast without a position (no splash predicted) is not taken for one.
+    s.feed(frame(enc.event(1300.0, {"severity": "WARNING_HI", "name": "SPLASH_FORECAST", "message": "no splash",
+                                    "data": {"why": "no entry"}})))
+    assert s.recovery()["forecast"]["lat_deg"] == -37.4

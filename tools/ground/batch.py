@@ -115,6 +115,8 @@ def text_report(session: GroundSession, not_sent=()) -> str:
         lines.append(f"  {rec.seq:>3} counter {rec.counter:<6} {rec.text:<40} {rec.status}{reason}")
     for text, _, _ in not_sent:
         lines.append(f"      {'':<14} {text:<40} not_sent")
+    if session.forecast is not None or session.beacon_fix is not None:
+        lines.append(session.recovery_text())
     s = session.link_stats()
     lines.append(f"link: {s['packets']} packets {s['packets_by_kind']}, frame rejects {s['frame_rejects']}, "
                  f"decode errors {s['decode_errors']}, sequence gaps {s['seq_gaps']}")

@@ -54,6 +54,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from fsw.commands import DICTIONARY, validate_command
+from fsw.gnc.targeting import great_circle_km
 from fsw.link import (APID_TABLE, HK_CHANNELS, CommandSigner, TelemetryDecoder, frame)
 from fsw.link.auth import MAX_COUNTER
 from fsw.link.tc import COMMAND_IDS, UNKNOWN_COMMAND_ID
@@ -157,6 +158,10 @@ def json_safe(obj):
     return obj
 
 
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
 def _is_nan(v) -> bool:
     return isinstance(v, float) and math.isnan(v)
 
@@ -188,6 +193,10 @@ class GroundSession:
         self.commands: deque[CommandRecord] = deque(maxlen=max_commands)
         self.unmatched_acks: deque[dict] = deque(maxlen=100)
         self.last_beacon: dict | None = None
+        #: the flight's recovery forecast (SPLASH_FORECAST after cutoff) and the last beacon
+        #: position (BEACON_SENT), each {"t_s", "lat_deg", "lon_deg", ...} or None
+        self.forecast: dict | None = None
+        self.beacon_fix: dict | None = None
         self.packets_by_kind: dict[str, int] = {}
         self.bytes_out = 0
         self.commands_sent = 0
@@ -262,6 +271,38 @@ class GroundSession:
         if len(self.events) == self.events.maxlen:
             self.events_dropped += 1
         self.events.append(entry)
+        d = entry["data"] if isinstance(entry["data"], dict) else {}
+        if entry["name"] == "SPLASH_FORECAST" and _is_num(d.get("lat_deg")) and _is_num(d.get("lon_deg")):
+            self.forecast = {"t_s": entry["t_s"], "lat_deg": d["lat_deg"], "lon_deg": d["lon_deg"],
+                             "miss_km": d.get("miss_km") if _is_num(d.get("miss_km")) else None,
+                             "splash_t_s": d.get("splash_t_s") if _is_num(d.get("splash_t_s")) else None}
+        elif entry["name"] == "BEACON_SENT" and _is_num(d.get("lat_deg")) and _is_num(d.get("lon_deg")):
+            self.beacon_fix = {"t_s": entry["t_s"], "lat_deg": d["lat_deg"], "lon_deg": d["lon_deg"],
+                               "source": str(d.get("source", ""))}
+
+    def recovery(self) -> dict:
+        """The recovery view: forecast splash point (its miss from the target as the flight
+        computed it) and the last beaconed position with its distance from the forecast, km."""
+        out = {"forecast": self.forecast, "beacon": self.beacon_fix, "beacon_from_forecast_km": None}
+        f, b = self.forecast, self.beacon_fix
+        if f is not None and b is not None:
+            out["beacon_from_forecast_km"] = great_circle_km(f["lat_deg"], f["lon_deg"], b["lat_deg"], b["lon_deg"])
+        return out
+
+    def recovery_text(self) -> str:
+        """One line for the displays."""
+        r = self.recovery()
+        f, b = r["forecast"], r["beacon"]
+        parts = []
+        if f is None:
+            parts.append("recovery forecast: none yet")
+        else:
+            miss = "" if f["miss_km"] is None else f", {f['miss_km']:.1f} km from the target"
+            parts.append(f"recovery forecast: {f['lat_deg']:.4f}, {f['lon_deg']:.4f}{miss}")
+        if b is not None:
+            far = "" if r["beacon_from_forecast_km"] is None else f", {r['beacon_from_forecast_km']:.1f} km from the forecast"
+            parts.append(f"beacon ({b['source']}) {b['lat_deg']:.4f}, {b['lon_deg']:.4f}{far}")
+        return "; ".join(parts)
 
     # ---- acknowledgements -----------------------------------------------------------
     def _on_ack(self, a: dict, t_s, now_s) -> None:
@@ -407,7 +448,7 @@ class GroundSession:
         """Everything, as strict-JSON-able data."""
         return {"telemetry": self.telemetry(), "events": json_safe(list(self.events)),
                 "commands": [r.to_json() for r in self.commands], "link": json_safe(self.link_stats()),
-                "beacon": json_safe(self.last_beacon)}
+                "beacon": json_safe(self.last_beacon), "recovery": json_safe(self.recovery())}
 
     def json_lines(self) -> list[dict]:
         """The state as JSON-lines records: telemetry, each event, each command, link."""
@@ -417,4 +458,6 @@ class GroundSession:
         out.append({"type": "link", **json_safe(self.link_stats())})
         if self.last_beacon is not None:
             out.append({"type": "beacon", "report": json_safe(self.last_beacon)})
+        if self.forecast is not None or self.beacon_fix is not None:
+            out.append({"type": "recovery", **json_safe(self.recovery())})
         return out

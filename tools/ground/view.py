@@ -87,12 +87,13 @@ def render(session: GroundSession, width: int = 100, height: int = 40, *, title:
     status = (f" ELS-RS ground {title}  phase {phase or '--'}  t {_t(session.hk_t_s)} s{age}  "
               f"pkts {s['packets']}  rejects {rej}  gaps {gaps}  counter {s['counter']}")
     lines = [_paint(_fit(status, width), REVERSE, color)]
+    recovery = session.forecast is not None or session.beacon_fix is not None
 
     # layout: title, tlm, events header + events, commands header + commands, message, prompt
     chans = list(session.channels.values())
     cols = max(1, (width + GAP) // (CELL_W + GAP))
     tlm_rows = math.ceil(len(chans) / cols)
-    spare = height - 1 - 2 - 2            # title, message+prompt, two section headers
+    spare = height - 1 - 2 - 2 - int(recovery)   # title, message+prompt, two section headers, recovery
     n_cmds = min(len(session.commands), max(2, spare // 5))
     n_events = max(2, spare // 4)
     tlm_show = max(1, min(tlm_rows, spare - n_cmds - n_events))
@@ -104,6 +105,8 @@ def render(session: GroundSession, width: int = 100, height: int = 40, *, title:
     if tlm_show < tlm_rows:
         lines[-1] = _fit(f"... {len(chans) - tlm_show * cols} more channels (enlarge the window)", width)
 
+    if recovery:
+        lines.append(_paint(_fit(session.recovery_text(), width), BOLD, color))
     lines.append(_paint(_fit(f"-- events ({len(session.events)}, newest last) ", width, ), BOLD, color))
     events = list(session.events)[-n_events:] if n_events else []
     for e in events:
