@@ -262,7 +262,7 @@ class GpsModel:
         cold = cfg.get("cold_start_s")
         self.cold_start_s = self.ttff_s if cold is None else cold
         self._visible_since: float | None = None
-        self._had_fix = False
+        self.had_fix = False         # a fix since power-on: outages cost ttff_s, not the cold start
 
     def visible(self, alt_m: float, speed_mps: float, accel_mps2: float = 0.0) -> bool:
         """True when the receiver could track: inside limits, no plasma blackout, dynamics
@@ -280,9 +280,9 @@ class GpsModel:
             return GpsReading(False)
         if self._visible_since is None:
             self._visible_since = t_s
-        if t_s - self._visible_since < (self.ttff_s if self._had_fix else self.cold_start_s):
+        if t_s - self._visible_since < (self.ttff_s if self.had_fix else self.cold_start_s):
             return GpsReading(False)
-        self._had_fix = True
+        self.had_fix = True
         n = self.noise.normal
         dr = tuple(self.pos_noise_m * n() for _ in range(3))
         dv = tuple(self.vel_noise_mps * n() for _ in range(3))

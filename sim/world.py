@@ -120,6 +120,8 @@ class World:
         bcfg = hardware["baro"]
         self.baros = [BaroModel(bcfg, self.noise, b) for b in bcfg["bias_pa"]]
         self.gps = GpsModel(hardware["gps"], self.noise)
+        if start["kind"] == "entry_interface":
+            self.gps.had_fix = True     # tracked in orbit before entry interface: reacquisition, not cold start
         st = hardware.get("star_tracker")
         # The tracker draws from its own stream (a jump of the run's generator), so a
         # profile with or without one gives the other devices the same noise.

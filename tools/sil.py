@@ -54,6 +54,9 @@ ENTRY_INTERFACE_M = 120_000.0
 SV_POS_ERR_M = 10.0
 SV_VEL_ERR_MPS = 0.02
 SV_ATT_ERR_DEG = 1.0
+#: A flight started at entry interface hands over the state its own navigation would hold
+#: there after an orbit with the star tracker (filter attitude sigma ~0.1 deg, NavRecord).
+SV_ATT_ERR_EI_DEG = 0.1
 TRAJ_COLUMNS = ("t_s", "phase", "lat_deg", "lon_deg", "alt_m", "speed_mps", "fpa_deg", "mach", "q_pa", "load_g")
 #: Scheduler clocks in SIL (fsw/scheduler.py SCH-003): tasks are timed on the cheap
 #: monotonic counter (0.1 us a reading against 0.8 us for thread CPU time, and it is
@@ -95,9 +98,10 @@ class SilRun:
             w.attached = False
         n = w.noise.normal
         s = w.s
+        att_err = SV_ATT_ERR_EI_DEG if scenario.start["kind"] == "entry_interface" else SV_ATT_ERR_DEG
         sv = {"r_eci_m": [s[i] + SV_POS_ERR_M * n() for i in range(3)],
               "v_eci_mps": [s[3 + i] + SV_VEL_ERR_MPS * n() for i in range(3)],
-              "q_body_eci": list(_rotated(tuple(s[6:10]), [math.radians(SV_ATT_ERR_DEG) * n() for _ in range(3)]))}
+              "q_body_eci": list(_rotated(tuple(s[6:10]), [math.radians(att_err) * n() for _ in range(3)]))}
         cmds = [(0.0, "STATE_VECTOR", sv)] + [(c["at_s"], c["name"], c["args"]) for c in scenario.commands]
         self.ground = SimGroundStation(None if self.out is None else self.out / "downlink.bin", key=link_key,
                                        commands=cmds, flight_counter=lambda: self.app.store.get(STORE_COUNTER) or 0)
@@ -111,6 +115,8 @@ class SilRun:
         self.burn: dict = {}
         self.pulse_truth: dict[tuple, dict] = {}     # (t_s, channel) -> truth at each drogue/main pulse (verdict)
         self.anomaly_log = AnomalyLog()              # task exceptions and monitor responses (verdict)
+        #: navigation error (truth minus the flight filter's estimate) at ignition, entry interface, drogue
+        self.nav_errors: dict[str, dict | None] = {"ignition": None, "entry_interface": None, "drogue": None}
         self.initial_phase = _INITIAL_PHASE[scenario.start["kind"]]
         w.faults.on_phase(self.initial_phase.value, 0.0)     # faults tied to the starting phase
         self.fc = FlightComputer(w, self.hal, self.clock, scenario.mission["params"], self.ground.key,
@@ -142,6 +148,8 @@ class SilRun:
                 self.deploys[d["channel"]] = {"deploy_t_s": _r(e.t_s, 3), "alt_m": _r(tr.alt_m, 1),
                                               "mach": _r(tr.mach), "q_pa": _r(tr.q_pa, 1), "trigger": d["trigger"]}
                 self.pulse_truth[(round(e.t_s, 6), d["channel"])] = self.deploys[d["channel"]]
+                if d["channel"] == "drogue":
+                    self.nav_errors["drogue"] = self._nav_error()
         elif name == "TASK_EXCEPTION":
             self.anomaly_log.task_exception(e.t_s, str(d.get("task", "?")), str(d.get("error", e.message)))
         elif name == "MONITOR_RESPONSE":
@@ -149,6 +157,7 @@ class SilRun:
         elif name == "DEORBIT_IGNITION" and not self.burn:        # the first ignition (a resumed burn re-ignites)
             self.burn = {"ignition_t_s": _r(e.t_s, 3), "dv_target_mps": _r(d["dv_target_mps"], 3),
                          "dv0": self.world.burn_dv_mps}
+            self.nav_errors["ignition"] = self._nav_error()
         elif name == "DEORBIT_CUTOFF" and self.burn:
             self.burn.update(cutoff_t_s=_r(e.t_s, 3), result=d["result"])
 
@@ -201,6 +210,7 @@ class SilRun:
             tr = w.truth()
             if ei_t is None and tr.alt_m <= ENTRY_INTERFACE_M:
                 ei_t = next_rec = t
+                self.nav_errors["entry_interface"] = self._nav_error()
             if ei_t is not None and w.splash is None:
                 if tr.load_g > peak["load_g"]:
                     peak["load_g"] = tr.load_g
@@ -221,6 +231,20 @@ class SilRun:
         summary = self._summary(t, wall, ei_t, peak, peak_at)
         self._close(summary)
         return summary
+
+    def _nav_error(self) -> dict | None:
+        """Truth minus the flight filter's estimate now: position m, velocity m/s, attitude deg,
+        with the filter's own 1-sigma figures (None while nav is invalid or the app rebooting)."""
+        app = self.fc.app
+        nav = None if app is None else app.tasks.get("nav")
+        if nav is None or not nav.state[0]:
+            return None
+        kf, s = nav.kf, self.world.s
+        d = abs(sum(a * b for a, b in zip(kf.q, s[6:10])))
+        sr, sv, sa, _ = kf.sigmas()
+        return {"pos_m": _r(math.dist(kf.r, s[0:3]), 2), "vel_mps": _r(math.dist(kf.v, s[3:6]), 4),
+                "att_deg": _r(math.degrees(2.0 * math.acos(min(1.0, d))), 4),
+                "sigma_pos_m": _r(sr, 2), "sigma_vel_mps": _r(sv, 4), "sigma_att_deg": _r(math.degrees(sa), 4)}
 
     def _record(self, tr) -> None:
         if self.outputs is None:
@@ -281,6 +305,7 @@ class SilRun:
             "pyro_fires": fires,
             "resets": self.fc.resets, "faults_injected": w.faults.count_started(t_end),
             "scheduler": {"overruns": st.overruns, "max_task_ms": _r(st.max_task_ms, 3)},
+            "navigation": self.nav_errors,
             "anomalies": anomalies(facts),
         }
 

@@ -27,8 +27,12 @@ METRICS = ("splash_lat_deg", "splash_lon_deg", "miss_km", "peak_load_g", "peak_h
            "splash_speed_mps", "burn_dv_mps")
 #: Further summary values kept per run (after the required columns in runs.csv).
 #: ``anomalies``: the summary's anomalies (task exceptions, monitor responses) joined with "; ".
+#: ``nav_<quantity>_<moment>``: truth minus the flight filter's estimate (summary "navigation").
+NAV_MOMENTS = {"ign": "ignition", "ei": "entry_interface", "drogue": "drogue"}
+NAV_QUANTITIES = {"pos_err_m": "pos_m", "vel_err_mps": "vel_mps", "att_err_deg": "att_deg"}
 EXTRA_METRICS = ("splash_vertical_speed_mps", "sim_time_s", "splash_t_s", "peak_q_pa", "drogue_trigger", "main_trigger", "resets",
-                 "anomalies", "burn_dv_target_mps", "pyro_fire_counts")
+                 "anomalies", "burn_dv_target_mps", "pyro_fire_counts",
+                 *(f"nav_{q}_{m}" for m in NAV_MOMENTS for q in NAV_QUANTITIES))
 
 
 def _get(d, key):
@@ -52,6 +56,8 @@ def metrics_from_summary(s: dict) -> dict:
         #: pulses per channel, e.g. "drogue:1 main:1 main_release:1 float:1"
         "pyro_fire_counts": " ".join(f"{ch}:{n}" for ch, n in sorted(_counts(s.get("pyro_fires") or []).items()))
         or None,
+        **{f"nav_{q}_{m}": _get((s.get("navigation") or {}).get(moment), key)
+           for m, moment in NAV_MOMENTS.items() for q, key in NAV_QUANTITIES.items()},
     }
 
 
