@@ -17,7 +17,7 @@ from sim.earth import G0_MPS2, enu_axes
 from sim.faults import apply_scalar, apply_vector
 from hal.devices import (BaroSample, EngineStatus, GpsFix, Hal, ImuSample,
                          PowerStatus, PyroStatus, SbdResult, StarFix)
-from sim.star_tracker import small_rotation, _qmul
+from sim.star_tracker import quat_mul, small_rotation
 
 #: Battery of the SIL power model: capacity (Wh) and average load (W).
 BATTERY_WH = 120.0
@@ -99,6 +99,7 @@ class SimStarTracker:
     def __init__(self, world):
         self.w = world
         self._stuck: tuple | None = None
+        self._last: StarFix | None = None        # the faulted output of the current exposure
 
     def read(self) -> StarFix:
         w = self.w
@@ -107,6 +108,13 @@ class SimStarTracker:
                                 w.truth().alt_m)
         if not w.faults.faults:
             return StarFix(f.t_s, f.valid, f.q_body_eci)
+        if self._last is not None and self._last.t_s == f.t_s:
+            return self._last                     # the tracker holds its output between exposures
+        self._last = self._faulted(f)
+        return self._last
+
+    def _faulted(self, f) -> StarFix:
+        w = self.w
         q, valid = f.q_body_eci, f.valid
         active = w.faults.active(w.t, "startracker")
         if not active:
@@ -120,10 +128,10 @@ class SimStarTracker:
                     self._stuck = (q, valid)
                 q, valid = self._stuck
             elif kind == "bias":
-                q = _qmul(q, small_rotation((0.0, math.radians(val), 0.0)))
+                q = quat_mul(q, small_rotation((0.0, math.radians(val), 0.0)))
             elif kind == "noise":
                 n = w.noise.normal
-                q = _qmul(q, small_rotation(tuple(math.radians(val) * n() for _ in range(3))))
+                q = quat_mul(q, small_rotation(tuple(math.radians(val) * n() for _ in range(3))))
         return StarFix(f.t_s, valid, q)
 
 

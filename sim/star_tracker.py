@@ -72,7 +72,8 @@ class StarFix(NamedTuple):
     q_body_eci: tuple[float, float, float, float]
 
 
-def _qmul(a, b):
+def quat_mul(a, b):
+    """Hamilton product a x b of (w, x, y, z) quaternions."""
     aw, ax, ay, az = a
     bw, bx, by, bz = b
     return (aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by,
@@ -149,7 +150,7 @@ class StarTrackerModel:
             return self._last
         sx, sy, sz = self.sigma
         bx, by, bz = self.bias
-        q = _qmul(q_body_eci, small_rotation((bx + sx * n0, by + sy * n1, bz + sz * n2)))
+        q = quat_mul(q_body_eci, small_rotation((bx + sx * n0, by + sy * n1, bz + sz * n2)))
         if q[0] < 0.0:
             q = (-q[0], -q[1], -q[2], -q[3])
         self._last = StarFix(t_s, True, q)

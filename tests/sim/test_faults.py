@@ -419,7 +419,7 @@ def star_worlds(faults):
 
 
 def _qmul(a, b):
-    from sim.star_tracker import _qmul as qmul
+    from sim.star_tracker import quat_mul as qmul
     return qmul(a, b)
 
 

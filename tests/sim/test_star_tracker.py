@@ -11,7 +11,7 @@ import pytest
 from fsw.yamlload import load_config
 from sim.hardware_schema import HARDWARE
 from sim.sensors import NoiseSource
-from sim.star_tracker import (StarTrackerModel, _qmul, days_since_j2000, gmst_rad, sun_unit_sim_eci,
+from sim.star_tracker import (StarTrackerModel, quat_mul, days_since_j2000, gmst_rad, sun_unit_sim_eci,
                               sun_unit_true_eci)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def rot_angle_deg(qa, qb):
 
 def body_error_arcsec(q_meas, q_true):
     """Body-frame rotation vector q_true^-1 q_meas, arcsec."""
-    d = _qmul((q_true[0], -q_true[1], -q_true[2], -q_true[3]), q_meas)
+    d = quat_mul((q_true[0], -q_true[1], -q_true[2], -q_true[3]), q_meas)
     s = 1.0 if d[0] >= 0 else -1.0
     return tuple(2.0 * s * c * 206264.806 for c in d[1:])
 
@@ -117,7 +117,7 @@ def test_no_solution_outside_its_limits_then_reacquisition(case):
         # Boresight turned down towards nadir (-x) until 14 deg above the limb (limb 70.2 deg from nadir).
         limb = math.asin(6378137.0 / R_ORBIT[0])
         tilt = math.pi / 2 - (limb + math.radians(CFG["earth_exclusion_deg"] - 1.0))
-        q = _qmul((math.cos(tilt / 2), 0.0, 0.0, math.sin(tilt / 2)), Q_LEVEL)    # about ECI z, towards -x
+        q = quat_mul((math.cos(tilt / 2), 0.0, 0.0, math.sin(tilt / 2)), Q_LEVEL)    # about ECI z, towards -x
     else:
         alt = CFG["min_alt_m"] - 1.0
     st = tracker()
