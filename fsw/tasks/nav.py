@@ -156,7 +156,11 @@ class NavTask(NavMeasurements):
             t += h
         # The stored sigmas, grown over the gap: velocity by the unmodelled acceleration,
         # attitude by the rate held constant (its error unknown: the bias sigma times the gap).
-        sr, sv, sa, sb = saved.get("sigma", self._handover_sigmas())
+        if saved.get("sigma") is not None:
+            # Stored as RSS over the three axes (NavFilter.sigmas); the filter starts per axis.
+            sr, sv, sa, sb = (c / math.sqrt(3.0) for c in saved["sigma"])
+        else:
+            sr, sv, sa, sb = self._handover_sigmas()
         p = ctx.params.v
         sv = math.hypot(sv, p["nav.unmodelled_accel_mps2"] * age)
         sr = math.hypot(sr, sv * age)
