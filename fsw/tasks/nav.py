@@ -25,9 +25,9 @@ Requirements
    own evidence; fsw/tasks/nav_measurements.py). ``nav.gps_reinit_n`` GPS fixes in a row rejected, consistent with one another
    (successive positions agree with their velocities), re-initialise position and
    velocity from the GPS (NAV_REINIT_GPS) - only when the accelerometer was
-   integrated since the last accepted fix (a burn, entry: the inertial solution is
-   what may have failed); in a pure gravity coast the model is trusted over a GPS
-   that jumped.
+   integrated since the last accepted fix and the run of rejections began after
+   that (a burn, entry: the inertial solution is what may have failed); a GPS that
+   jumped in a gravity coast is refused, also through a later burn.
 5b. Once the deorbit burn has measured the accelerometer's thrust axis wrong
    (BurnRecord.accel_x_scale: its dv over the GPS's or the chamber pressure's; -1 for
    an axis of the wrong sign - Genesis 2004), body x is divided by that scale for the
@@ -116,7 +116,7 @@ class NavTask(NavMeasurements):
         self._star_pair = None                     # (t_s, q_star, q_nav) at the last solution
         self._star_ok_n = 0                        # successive solutions that agreed with the gyro
         self._gps_rejects: list = []               # consecutive rejected fixes: (t_s, r, v)
-        self._accel_used = False                   # accelerometer integrated since the last accepted fix
+        self._accel_since_t_s: float | None = None  # accelerometer integrated since then (last accepted fix)
         bus = ctx.bus
         self._pub_imu = bus.port(ImuRecord, self.name)
         self._pub_nav = bus.port(NavRecord, self.name)
@@ -290,8 +290,8 @@ class NavTask(NavMeasurements):
         kf.q = q
         used = mag > self.ctx.params.v["gnc.accel_threshold_mps2"]
         f = rotate(q, a) if used else (0.0, 0.0, 0.0)
-        if used:
-            self._accel_used = True
+        if used and self._accel_since_t_s is None:
+            self._accel_since_t_s = self._t_prev
         kf.accumulate(f, dt, used, mag, w[0] * w[0] + w[1] * w[1] + w[2] * w[2])
         kf.r, kf.v, self._g = self._verlet(kf.r, kf.v, f, dt, self._g)
 

@@ -63,7 +63,7 @@ class NavMeasurements:
         if res is not None and res.accepted:
             self.accepted["gps"] += 1
             self._gps_rejects.clear()
-            self._accel_used = False
+            self._accel_since_t_s = None
             self._g = gravity(self.kf.r)
             return
         if res is not None:
@@ -83,14 +83,16 @@ class NavMeasurements:
             if math.dist(pred, r_gps) > tol:
                 rej.clear()
         rej.append((t_s, r_gps, v_gps))
-        if len(rej) < p["nav.gps_reinit_n"] or not self._accel_used:
+        # The run of rejections must have begun after the accelerometer came into use: a GPS
+        # that jumped during a gravity coast is still refused through a later burn.
+        if len(rej) < p["nav.gps_reinit_n"] or self._accel_since_t_s is None or rej[0][0] < self._accel_since_t_s:
             return
         kf = self.kf
         off = math.dist(kf.r, r_gps)
         kf.reset_translation(r_gps, v_gps, p["nav.gps_pos_sigma_m"], p["nav.gps_vel_sigma_mps"])
         self._g = gravity(kf.r)
         rej.clear()
-        self._accel_used = False
+        self._accel_since_t_s = None
         self.ctx.events.emit(Severity.WARNING_HI, "NAV_REINIT_GPS", f"{p['nav.gps_reinit_n']} consistent GPS fixes "
                              f"rejected after accelerometer use: position and velocity re-initialised from the GPS "
                              f"({off:.0f} m away)", offset_m=round(off, 1))

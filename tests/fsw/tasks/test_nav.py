@@ -348,3 +348,25 @@ def test_a_stuck_tracker_is_refused_while_the_capsule_turns():
     assert nav.accepted["star"] == 0
     q = rig.bus.latest(NavRecord).q_body_eci
     assert _att_err_deg(q) == pytest.approx(30.0, abs=0.05)        # the gyro's 30 deg, kept
+
+
+def test_a_gps_that_jumped_in_a_coast_is_still_refused_through_a_later_burn():
+    # gps_bias_orbit's hazard: a 1 km jump in the gravity coast, then the burn brings the
+    # accelerometer into use. The run of rejections began before that: no re-initialisation
+    # onto the biased fixes, the burn integrated on the accelerometer.
+    rig, nav = loaded(Phase.SEPARATED)
+    ref = loaded(Phase.SEPARATED)
+    follow = _gps_follow(rig, ref)
+
+    def biased(t):
+        follow(t)
+        f = rig.dev.gps.fix
+        rig.dev.gps.fix = GpsFix(f.t_s, True, f.lat_deg, f.lon_deg, f.alt_m,
+                                 (f.r_ecef_m[0], f.r_ecef_m[1], f.r_ecef_m[2] + 1000.0), f.v_ecef_mps, 9)
+    rig.run(nav, 20.0, before=biased)
+    rig.dev.imu.set(accel=(5.9, 0.0, 0.0))
+    ref[0].dev.imu.set(accel=(5.9, 0.0, 0.0))
+    rig.run(nav, 20.0, before=biased)
+    assert rig.last("NAV_REINIT_GPS") is None and nav.gated["gps"] >= 35
+    err = math.dist(rig.bus.latest(NavRecord).r_eci_m, ref[0].bus.latest(NavRecord).r_eci_m)
+    assert err < 50.0
