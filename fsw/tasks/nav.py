@@ -42,13 +42,14 @@ Requirements
 from __future__ import annotations
 
 import math
+from collections import deque
 
 from fsw.events import Severity
 from fsw.flightmath import gravity, quat_integrate, rotate
 from fsw.gnc.ekf import NavFilter, Tuning
 from fsw.phases import Phase
 from fsw.records import AttitudeRecord, BurnRecord, GpsRecord, HealthRecord, ImuRecord, NavRecord
-from fsw.tasks.nav_measurements import NavMeasurements
+from fsw.tasks.nav_measurements import STAR_SCATTER_N, NavMeasurements
 
 #: Physical limits of a credible IMU sample (well beyond the sensor ranges).
 MAX_RATE_RADPS = 35.0
@@ -115,6 +116,7 @@ class NavTask(NavMeasurements):
         self._star_t_s = -math.inf                 # exposure time of the last star solution seen
         self._star_pair = None                     # (t_s, q_star, q_nav) at the last solution
         self._star_ok_n = 0                        # successive solutions that agreed with the gyro
+        self._star_resid2 = deque(maxlen=STAR_SCATTER_N)   # squared pair residuals, rad^2
         self._gps_rejects: list = []               # consecutive rejected fixes: (t_s, r, v)
         self._accel_since_t_s: float | None = None  # accelerometer integrated since then (last accepted fix)
         bus = ctx.bus

@@ -17,6 +17,10 @@ from fsw.records import AirDataRecord, GpsRecord, HealthRecord
 BARO_PERIOD_S = 1.0
 #: Successive star solutions that must agree with the gyro before one is fused.
 STAR_PAIRS_OK = 3
+#: Pairs of star solutions over which the tracker's own scatter is measured (the last ones).
+STAR_SCATTER_N = 20
+#: A tracker whose measured scatter is above this (per axis, deg) is not used at all.
+STAR_MAX_SIGMA_DEG = 0.5
 #: Minimum time between two NAV_MEAS_REJECTED events of one source, s.
 REJECT_EVENT_S = 60.0
 _ARCSEC = math.pi / 648000.0
@@ -116,7 +120,7 @@ class NavMeasurements:
         q = tuple(c / n for c in q)
         if not self._star_consistent(t_s, q):
             return
-        sig = self.ctx.params.v["nav.star_sigma_arcsec"] * _ARCSEC
+        sig = self._star_sigma()
         self.kf.propagate()
         res = self.kf.update_attitude(q, (sig, sig, sig))
         if res.accepted:
@@ -125,12 +129,25 @@ class NavMeasurements:
             self._rejected("star", t_s, res.d2)
         self._star_pair = (t_s, q, self.kf.q)
 
+    def _star_sigma(self) -> float:
+        """Per-axis error of the tracker's solutions as used, rad: the datasheet figure
+        (``nav.star_sigma_arcsec``), or what the solutions' own scatter against the gyro
+        shows once that is larger (requirement 4b: at least STAR_SCATTER_N pairs)."""
+        nominal = self.ctx.params.v["nav.star_sigma_arcsec"] * _ARCSEC
+        r = self._star_resid2
+        if len(r) < STAR_SCATTER_N:
+            return nominal
+        # A pair's 3-D residual is the difference of two solutions: E|d|^2 = 2 x 3 sigma^2.
+        return max(nominal, math.sqrt(sum(r) / len(r) / 6.0))
+
     def _star_consistent(self, t_s: float, q) -> bool:
         """Requirement 4b: the turn between two successive solutions must match the gyro's
-        over the same interval, within twice the tracker's error and the bias the gyro may
-        carry; a solution is used after ``STAR_PAIRS_OK`` such agreements in a row. A noisy,
-        stuck or jumping tracker is refused on its own evidence, before the filter could
-        learn a false gyro bias from it."""
+        over the same interval, within twice the tracker's 3-sigma error (its datasheet
+        figure, or its own measured scatter when larger, up to ``STAR_MAX_SIGMA_DEG``) and
+        the bias the gyro may carry; a solution is used after ``STAR_PAIRS_OK`` such
+        agreements in a row. A stuck, jumping or uselessly noisy tracker is refused on its
+        own evidence, before the filter could learn a false gyro bias from it; a noisier
+        one than its datasheet is used with the error it shows."""
         prev, self._star_pair = self._star_pair, (t_s, q, self.kf.q)
         if prev is None:
             self._star_ok_n = 0
@@ -139,9 +156,11 @@ class NavMeasurements:
         d_star = attitude_error(q, q0)                 # ECI turn of the tracker since its last solution
         d_nav = attitude_error(self.kf.q, nav0)        # ... and of the gyro-propagated attitude
         p = self.ctx.params.v
-        tol = (2.0 * 3.0 * p["nav.star_sigma_arcsec"] * _ARCSEC
-               + 3.0 * math.radians(p["nav.gyro_bias_sigma_dps"]) * (t_s - t0))
-        if math.dist(d_star, d_nav) > tol:
+        bias_turn = 3.0 * math.radians(p["nav.gyro_bias_sigma_dps"]) * (t_s - t0)
+        resid = math.dist(d_star, d_nav)
+        self._star_resid2.append(max(0.0, resid - bias_turn) ** 2)
+        sigma = self._star_sigma()
+        if sigma > math.radians(STAR_MAX_SIGMA_DEG) or resid > 2.0 * 3.0 * sigma + bias_turn:
             self._star_ok_n = 0
             self._rejected("star", t_s, math.inf)
             return False
