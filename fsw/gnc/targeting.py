@@ -47,10 +47,14 @@ class Solution:
 
 
 def no_go(sol: "Solution", max_miss_km: float, max_perigee_alt_m: float, max_dv_mps: float) -> str:
-    """Go/no-go of a solution: '' when it may fly, else the first failed check (converged;
-    predicted miss, post-burn perigee, dv against the propellant, each at most its limit)."""
+    """Go/no-go of a solution: '' when it may fly, else the first failed check (converged, or
+    short of convergence with a splash inside the miss limit; predicted miss, post-burn
+    perigee, dv against the propellant, each at most its limit)."""
     pr = sol.prediction
-    if not sol.converged:
+    # A solution the Newton iteration left short of its 0.5 km tolerance still flies when its
+    # own prediction (a full splash) lands within the miss limit: the limit is the go/no-go
+    # criterion, the tolerance only the solver's stopping rule.
+    if not sol.converged and not (pr.splash_lat_deg is not None and sol.miss_km <= max_miss_km):
         return sol.why
     if sol.miss_km > max_miss_km:
         return f"predicted miss {sol.miss_km:.1f} km above {max_miss_km:g} km"

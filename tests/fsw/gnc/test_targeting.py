@@ -76,3 +76,26 @@ def test_ignition_never_before_the_earliest_time():
     r, v = circular()
     sol = solve(0.0, r, v, VEH, *TARGET, DV_ALONG, 100.0, earliest_t_s=2000.0)
     assert sol.burn.ignition_t_s >= 2000.0
+
+
+def _solution(miss_km, converged, splash=True):
+    from fsw.gnc.predictor import Burn, Prediction
+    from fsw.gnc.targeting import Solution
+    pr = Prediction(-37.0 if splash else None, -157.0 if splash else None, 3600.0 if splash else None, 1218.0, 18.0,
+                    40e3, 3240.0, 7600.0, -1.3, 60.0, 700, "" if splash else "no entry")
+    return Solution(Burn(1200.0, 105.0, 0.0), pr, miss_km, 10, converged, "" if converged else
+                    f"predicted miss {miss_km:.1f} km after 10 iterations")
+
+
+@pytest.mark.parametrize("miss_km, converged, splash, go", [
+    (0.3, True, True, True),
+    (2.1, False, True, True),        # the solver's 0.5 km tolerance not reached, the 5 km limit met
+    (6.0, False, True, False),       # beyond the limit: no-go
+    (math.inf, False, False, False), # no splash at all
+])
+def test_no_go_judges_the_miss_limit_not_the_solver_tolerance(miss_km, converged, splash, go):
+    # Campaign mission_mc run 4 (seed 4242): 2.1 km after 10 iterations was a no-go and the
+    # capsule never came home, though 2.1 km is inside guidance.max_miss_km (5 km).
+    from fsw.gnc.targeting import no_go
+    why = no_go(_solution(miss_km, converged, splash), 5.0, 100e3, 130.0)
+    assert (why == "") == go, why
