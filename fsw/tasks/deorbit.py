@@ -9,7 +9,7 @@ Requirements
    ``deorbit.attitude_tol_deg`` and the navigation filter knows the attitude to
    ``deorbit.max_att_sigma_deg`` (1 sigma, NavRecord); if either is not reached within
    ``deorbit.ignition_window_s`` of the plan, abort to SAFE.
-3. Cutoff on the integrated sensed axial delta-v reaching the plan's dv
+3. Cutoff on the integrated (trapezoidal) sensed axial delta-v reaching the plan's dv
    (requirement 9; the ground's plan: ``deorbit.dv_mps``)
    (accelerometer; while the IMU is lost, a dissimilar estimate from the
    chamber pressure, calibrated against the accelerometer earlier in the burn):
@@ -99,12 +99,15 @@ class DeorbitTask(BurnDvSources):
         self.yaw_deg = float(s.get("yaw_deg", 0.0))
         self._adopted_t_s = -float("inf")                  # the last guidance solution taken
         self._ign_cmd_t: float | None = None     # this boot's last ignition command
+        self._ax_prev: float | None = 0.0          # last cycle's axial acceleration, m/s^2
+        self._apc_prev: float | None = 0.0         # ... and chamber-pressure acceleration
         self._resume_from_t: float | None = None
         self._disarm_pending = self.cutoff_t_s is not None     # after a timed cutoff (and after any reboot)
         if ctx.phases.phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None and ctx.hal.engine.status().valve_open:
             # Rebuilt while the motor is still burning (fault protection restarted this task,
             # no processor reset): take the running burn over rather than re-light it.
             self._ign_cmd_t = ctx.clock.now_s()
+            self._ax_prev = self._apc_prev = None
             ctx.events.emit(Severity.ACTIVITY_HI, "BURN_ADOPTED", f"running burn taken over at {self.dv_sensed_mps:.2f} "
                             "m/s sensed", dv_sensed_mps=round(self.dv_sensed_mps, 4))
         elif ctx.phases.phase is Phase.DEORBIT_BURN and self.cutoff_t_s is None:
@@ -254,6 +257,7 @@ class DeorbitTask(BurnDvSources):
         if not ctx.hal.engine.ignite():
             return False
         self._ign_cmd_t = t_s
+        self._ax_prev = self._apc_prev = 0.0       # no thrust before the ignition delay
         self.ignitions += 1
         if self.ignition_t_s is None:
             self.ignition_t_s = t_s
@@ -301,8 +305,14 @@ class DeorbitTask(BurnDvSources):
         a_pc = self._pc_accel(pc, dt)
         imu = ctx.bus.latest(ImuRecord)
         ax = self._axial_accel(imu, pc, a_pc)
-        self.dv_sensed_mps += ax * dt
-        self.dv_pc_mps += a_pc * dt
+        # Trapezoids: thrust starts between two samples (the motor's ignition delay is not a
+        # whole number of cycles), and a rectangle on the newer sample counts the whole cycle -
+        # on average half a cycle of thrust too much, 0.06 m/s (12 km of splash) early cutoff.
+        ax0 = ax if self._ax_prev is None else self._ax_prev        # None: a burn taken over running
+        apc0 = a_pc if self._apc_prev is None else self._apc_prev
+        self.dv_sensed_mps += 0.5 * (ax0 + ax) * dt
+        self.dv_pc_mps += 0.5 * (apc0 + a_pc) * dt
+        self._ax_prev, self._apc_prev = ax, a_pc
         if imu.valid:
             self.dv_ax_raw_mps += imu.raw_accel_mps2[0] * dt
         self.burn_s += dt
