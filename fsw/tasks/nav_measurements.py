@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 
 from fsw.events import Severity
-from fsw.flightmath import OMEGA_E_RADPS, ecef_to_eci, eci_to_latlonalt, gravity
+from fsw.flightmath import ecef_to_eci, eci_to_latlonalt, gravity
+from fsw.gnc.burn_dv import gps_inertial_velocity
 from fsw.gnc.ekf import attitude_error
 from fsw.records import AirDataRecord, GpsRecord, HealthRecord
 
@@ -56,10 +57,7 @@ class NavMeasurements:
             return
         self._next_gps_t_s = t_s + p["nav.gps_period_s"] - 1e-9
         r_gps = ecef_to_eci(fix.r_ecef_m, t_s)
-        # ECEF velocity is Earth-relative: add omega x r for the inertial velocity.
-        vr = ecef_to_eci(fix.v_ecef_mps, t_s)
-        w = OMEGA_E_RADPS
-        v_gps = (vr[0] - w * r_gps[1], vr[1] + w * r_gps[0], vr[2])
+        v_gps = gps_inertial_velocity(fix, t_s)        # Earth-relative ECEF velocity plus omega x r
         res = None
         if not degraded:
             self.kf.propagate()
