@@ -22,8 +22,9 @@ Requirements
    (NAV_MEAS_REJECTED, throttled to one event per source and 60 s).
    A star solution is fused only after ``STAR_PAIRS_OK`` successive solutions whose
    turn matched the gyro's (4b: a noisy, stuck or jumping tracker is refused on its
-   own evidence; fsw/tasks/nav_measurements.py). ``nav.gps_reinit_n`` GPS fixes in a row rejected, consistent with one another
-   (successive positions agree with their velocities), re-initialise position and
+   own evidence; fsw/tasks/nav_measurements.py). ``nav.gps_reinit_n`` GPS fixes in
+   a row rejected, consistent with one another (successive positions agree with
+   their velocities), re-initialise position and
    velocity from the GPS (NAV_REINIT_GPS) - only when the accelerometer was
    integrated since the last accepted fix and the run of rejections began after
    that (a burn, entry: the inertial solution is what may have failed); a GPS that
@@ -36,7 +37,8 @@ Requirements
    have declared the IMU failed, is not used: nav coasts on the model.
 6. Publishes ImuRecord (sensed-acceleration magnitude: insensitive to a sign or
    mounting inversion of the accelerometer - Genesis 2004), NavRecord (with the
-   filter's 1-sigma position, velocity and attitude) and GpsRecord; saves the nav state every ``fdir.nav_save_s`` (every
+   filter's 1-sigma position, velocity and attitude) and GpsRecord; saves the nav
+   state every ``fdir.nav_save_s`` (every
    ``fdir.nav_save_dynamic_s`` in DEORBIT_PREP and DEORBIT_BURN).
 """
 from __future__ import annotations
@@ -84,7 +86,8 @@ class NavTask(NavMeasurements):
     PARAMS = ("gnc.accel_threshold_mps2", "gnc.bias_cal_s", "fdir.nav_save_s",
               "fdir.nav_save_dynamic_s", "fdir.nav_restore_max_age_s",
               "nav.handover_pos_sigma_m", "nav.handover_vel_sigma_mps", "nav.handover_att_sigma_deg",
-              "nav.gyro_bias_sigma_dps", "nav.gyro_bias_instability_dph", "nav.gyro_bias_tau_s", "nav.gyro_arw_deg_rth", "nav.gyro_scale_sigma_ppm", "nav.accel_vrw_mps_rth",
+              "nav.gyro_bias_sigma_dps", "nav.gyro_bias_instability_dph", "nav.gyro_bias_tau_s",
+              "nav.gyro_arw_deg_rth", "nav.gyro_scale_sigma_ppm", "nav.accel_vrw_mps_rth",
               "nav.accel_scale_sigma_ppm", "nav.unmodelled_accel_mps2", "nav.gps_pos_sigma_m",
               "nav.gps_vel_sigma_mps", "nav.star_sigma_arcsec", "nav.baro_alt_sigma_m", "nav.baro_max_alt_m",
               "nav.gate_chi2_gps", "nav.gate_chi2_att", "nav.gate_chi2_alt", "nav.cov_period_s",
@@ -150,6 +153,8 @@ class NavTask(NavMeasurements):
                             "invalid until a STATE_VECTOR is loaded", age_s=age)
             return
         r, v, q, w = tuple(saved["r"]), tuple(saved["v"]), tuple(saved["q"]), tuple(saved.get("w", (0, 0, 0)))
+        bg = tuple(saved.get("bg", (0.0, 0.0, 0.0)))
+        w = (w[0] - bg[0], w[1] - bg[1], w[2] - bg[2])      # the stored rate less the estimated gyro bias
         t = 0.0
         while t < age - 1e-9:
             h = min(RESTORE_STEP_S, age - t)
@@ -167,8 +172,8 @@ class NavTask(NavMeasurements):
         sv = math.hypot(sv, p["nav.unmodelled_accel_mps2"] * age)
         sr = math.hypot(sr, sv * age)
         sa = math.hypot(sa, sb * age)
-        self.kf.reset(r, v, q, tuple(saved.get("bg", (0.0, 0.0, 0.0))), sr, sv, sa, sb)
-        self._w = w
+        self.kf.reset(r, v, q, bg, sr, sv, sa, sb)
+        self._w = tuple(saved.get("w", (0, 0, 0)))
         self._g = gravity(r)
         self._valid = True
         ctx.events.emit(Severity.ACTIVITY_HI, "NAV_RESTORED", f"navigation restored from the store ({age:.1f} s "
