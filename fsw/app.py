@@ -46,6 +46,7 @@ from fsw.state_store import CriticalStore, LoadStatus, MemorySlots
 from fsw.tasks.attitude import AttitudeTask
 from fsw.tasks.baro import BaroFusion
 from fsw.tasks.beacon import BeaconTask
+from fsw.tasks.airdata import AirDataTask
 from fsw.tasks.chutes import ChuteTask
 from fsw.tasks.commanding import CommandTask
 from fsw.tasks.deorbit import UNDERBURN_FRACTION, DeorbitTask
@@ -63,13 +64,13 @@ BASE_RATE_HZ = 50.0
 #: Rate groups: (name, rate Hz, tasks in execution order).
 WIRING = (
     ("rg50", 50.0, ("nav", "attitude", "deorbit")),
-    ("rg10", 10.0, ("commands", "separation", "baro", "monitors", "chutes", "landing", "guidance", "telemetry")),
+    ("rg10", 10.0, ("commands", "separation", "baro", "monitors", "airdata", "chutes", "landing", "guidance", "telemetry")),
     ("rg1", 1.0, ("beacon", "health", "recorder")),
 )
 #: Task name -> class (each takes ``(ctx, period_s, **ports)``).
 TASKS = {
     "nav": NavTask, "attitude": AttitudeTask, "deorbit": DeorbitTask, "commands": CommandTask,
-    "separation": SeparationTask, "baro": BaroFusion, "monitors": MonitorTask, "chutes": ChuteTask,
+    "separation": SeparationTask, "baro": BaroFusion, "monitors": MonitorTask, "airdata": AirDataTask, "chutes": ChuteTask,
     "landing": LandingTask, "guidance": GuidanceTask, "telemetry": TelemetryTask, "beacon": BeaconTask, "health": HealthTask,
 }
 #: Tasks left out of the minimal safe configuration.

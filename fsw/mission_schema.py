@@ -128,16 +128,34 @@ ENTRY = Struct({
 
 CHUTES = Struct({
     "g_arm_mps2": _n("m/s^2", 5, 200, "sensed deceleration that arms the drogue logic (entry peak passing)"),
-    "drogue_alt_m": _n("m", 1000, 30000, "barometric drogue trigger altitude (primary)"),
-    "drogue_backup_s": _n("s", 10, 2000, "timer backup: drogue fires this long after g-arm"),
-    "drogue_unarmed_alt_m": _n("m", 500, 30000, "barometric drogue trigger without g-arm (dissimilar backup: Genesis 2004)"),
-    "main_alt_m": _n("m", 500, 10000, "barometric main trigger altitude"),
-    "main_backup_s": _n("s", 10, 3000, "timer backup: main fires this long after a drogue deployed by the primary baro trigger (at drogue_alt_m)"),
-    "main_backup_low_s": _n("s", 10, 3000, "timer backup: main fires this long after a drogue deployed by a backup trigger (lower, near drogue_unarmed_alt_m)"),
-    "persist_n": _n("count", 1, 50, "consecutive 10 Hz baro samples below a trigger altitude", integer=True),
+    "drogue_mach": _n("-", 0.6, 2.0, "a drogue vote: a Mach solution (navigated, or drag and static pressure: "
+                      "fsw/tasks/airdata.py) at or below this, with its dynamic pressure at or below drogue_q_max_pa"),
+    "drogue_q_max_pa": _n("Pa", 100, 20000, "dynamic-pressure ceiling of a Mach vote (the envelope's, less margin)"),
+    "drogue_mach_ceiling": _n("-", 0.6, 3.0, "a Mach vote also needs its estimate plus 2 sigma at or below this "
+                              "(the envelope's top): an uncertain solution does not vote"),
+    "drogue_backup_s": _n("s", 10, 2000, "timer vote: cast this long after g-arm"),
+    "drogue_baro_backup_s": _n("s", 1, 600, "timer vote without g-arm (accelerometer failed): cast this long "
+                               "after the barometers first read inside their range (below ~30 km)"),
+    "main_alt_m": _n("m", 500, 10000, "main votes: fused barometric altitude, GPS altitude (or the navigated one "
+                     "while GPS has no fresh fix) at or below this"),
+    "main_backup_s": _n("s", 10, 3000, "timer vote: cast this long after the drogue fired"),
+    "main_inhibit_alt_m": _n("m", 500, 20000, "with no drogue out, the main is inhibited above this barometric "
+                             "altitude (fsw/safety/inhibits.py; the main envelope's top)"),
+    "persist_n": _n("count", 1, 50, "consecutive 10 Hz samples with two votes (or below a trigger altitude)",
+                    integer=True),
     "baro_disagree_m": _n("m", 10, 5000, "two barometers further apart than this are not averaged; the higher reading is used"),
     "baro_max_rate_mps": _n("m/s", 50, 5000, "altitude change rate above which a baro sample is rejected as implausible"),
 })
+
+AIRDATA = Struct({
+    "mass_kg": _n("kg", 1, 1000, "capsule mass for the drag solution q = m |f| / (Cd A) (entry mass, spent motor)"),
+    "min_decel_mps2": _n("m/s^2", 0.1, 100, "the drag solution needs at least this sensed deceleration"),
+    "max_mach_rate_ps": _n("1/s", 0.01, 10, "a Mach solution changing faster than this is rejected (entry peak "
+                           "deceleration 10 g over a 295 m/s sound speed is 0.33 /s)"),
+    "wind_sigma_mps": _n("m/s", 0, 100, "1-sigma wind the navigated Mach does not know"),
+    "nav_max_sigma_mps": _n("m/s", 0.1, 1000, "the navigated solution is not used while the filter's velocity "
+                            "sigma is above this"),
+}, doc="flight air data (fsw/tasks/airdata.py)")
 
 LANDING = Struct({
     "water_arm_alt_m": _n("m", 10, 5000, "water-switch detection arms below this barometric (or fresh GPS) altitude (Mars Polar Lander: arm late)"),
@@ -192,7 +210,7 @@ TELEMETRY = Struct({
 })
 
 PARAMS = Struct({
-    "deorbit": DEORBIT, "guidance": GUIDANCE, "gnc": GNC, "nav": NAV, "entry": ENTRY, "chutes": CHUTES,
+    "deorbit": DEORBIT, "guidance": GUIDANCE, "gnc": GNC, "nav": NAV, "entry": ENTRY, "chutes": CHUTES, "airdata": AIRDATA,
     "landing": LANDING, "beacon": BEACON, "telemetry": TELEMETRY, "fdir": FDIR,
 }, doc="flight parameter table (SET_PARAM names are dotted paths below this)")
 

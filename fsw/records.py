@@ -48,6 +48,8 @@ class NavRecord:
     sigma_r_m: float = math.inf
     sigma_v_mps: float = math.inf
     sigma_att_deg: float = math.inf
+    #: 1-sigma of the air-relative speed, m/s (the velocity covariance along it: the Mach number's)
+    sigma_speed_mps: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,27 @@ class AirDataRecord:
     n_used: int = 0
     #: each barometer's accepted pressure altitude this sample, m (None: not usable)
     per_sensor_m: tuple = ()
+    #: static pressure of the fused altitude, Pa (None: no barometer usable)
+    static_pa: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowRecord:
+    """Flight air data (fsw/tasks/airdata.py), two dissimilar solutions, each None when unusable.
+
+    ``nav_*``: from the navigated state and the onboard atmosphere: altitude m, Mach, dynamic
+    pressure Pa, and the 1-sigma of the Mach number. ``drag_*``: from sensed drag and the
+    barometers' static pressure (no velocity, no atmosphere model): Mach, dynamic pressure Pa,
+    1-sigma of the Mach number."""
+    t_s: float
+    valid: bool
+    nav_alt_m: float | None = None
+    nav_mach: float | None = None
+    nav_q_pa: float | None = None
+    nav_sigma_mach: float | None = None
+    drag_mach: float | None = None
+    drag_q_pa: float | None = None
+    drag_sigma_mach: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +181,7 @@ class GuidanceRecord:
 #: Record kind -> the one task that writes it (REC-002).
 WRITERS = {
     ImuRecord: "nav", NavRecord: "nav", GpsRecord: "nav", AttitudeRecord: "attitude",
-    AirDataRecord: "baro", BurnRecord: "deorbit", EdlRecord: "chutes", LandingRecord: "landing",
+    AirDataRecord: "baro", FlowRecord: "airdata", BurnRecord: "deorbit", EdlRecord: "chutes", LandingRecord: "landing",
     HealthRecord: "monitors", GuidanceRecord: "guidance",
 }
 INITIAL = {kind: kind(_NEVER, False) for kind in WRITERS}

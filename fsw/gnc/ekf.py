@@ -156,7 +156,19 @@ class NavFilter:
             self._sig = (math.sqrt(max(0.0, d[0] + d[1] + d[2])), math.sqrt(max(0.0, d[3] + d[4] + d[5])),
                          math.sqrt(max(0.0, d[6] + d[7] + d[8])), math.sqrt(max(0.0, d[9] + d[10] + d[11])))
             self._sig_of = P
+            self._pvv = P[3:6, 3:6].tolist()
         return self._sig
+
+    def speed_sigma(self, u) -> float:
+        """1-sigma of the speed along the unit vector ``u`` (m/s): the velocity covariance
+        projected on it. An attitude error moves the velocity mostly across the flight path,
+        where the speed (and the Mach number) hardly changes."""
+        self.sigmas()
+        p = self._pvv
+        x = (p[0][0] * u[0] + p[0][1] * u[1] + p[0][2] * u[2]) * u[0] + \
+            (p[1][0] * u[0] + p[1][1] * u[1] + p[1][2] * u[2]) * u[1] + \
+            (p[2][0] * u[0] + p[2][1] * u[1] + p[2][2] * u[2]) * u[2]
+        return math.sqrt(max(0.0, x))
 
     # ---- propagation --------------------------------------------------------------------
     def propagate(self) -> None:

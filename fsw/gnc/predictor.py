@@ -14,12 +14,14 @@ Requirements
    (``_step_s``), drag on the air-relative velocity (co-rotating atmosphere),
    Cd interpolated in Mach.
 4. Under the canopies the descent is taken vertical in the Earth-fixed frame:
-   the splash point is the ground point at ``VehicleData.drogue_alt_m``. Wind
-   drift (a few km) is not modelled; it goes in the campaign's miss figure.
+   the splash point is the ground point where the capsule first flies at or
+   below ``VehicleData.drogue_mach`` below ``DESCENT_MAX_ALT_M`` (where the
+   drogue opens: fsw/tasks/chutes.py). Wind drift under the canopies is not
+   modelled; it goes in the campaign's miss figure.
 5. Reports the splash point and time, the entry-interface (120 km) speed and
    flight-path angle, the post-burn vacuum perigee altitude and the peak sensed
-   deceleration (``Prediction``). A trajectory that never descends to the drogue
-   altitude within ``max_time_s`` reports ``splash_lat_deg = None`` and why.
+   deceleration (``Prediction``). A trajectory that never slows to the drogue
+   Mach number within ``max_time_s`` reports ``splash_lat_deg = None`` and why.
 6. Work is bounded: about 730 RK4 steps for a deorbit from 410 km (20-30 ms of
    CPU on the development machine), and it can be sliced: ``predict_iter`` yields
    every ``SLICE_STEPS`` steps, so a cooperative task spreads it over its cycles.
@@ -40,6 +42,9 @@ ENTRY_INTERFACE_M = 120_000.0
 STEP_VACUUM_S, STEP_UPPER_S, STEP_DENSE_S = 20.0, 5.0, 1.0
 #: Burn integration step, s (a nominal burn takes ~18 s).
 STEP_BURN_S = 0.25
+#: The drogue Mach is looked for only below this altitude, m (the Mach number is also low
+#: in the near vacuum above the sensible atmosphere, where nothing opens).
+DESCENT_MAX_ALT_M = 60_000.0
 #: Integration steps between yields of ``predict_iter`` (~2 ms of CPU per slice).
 SLICE_STEPS = 100
 
@@ -53,7 +58,7 @@ class VehicleData:
     ref_area_m2: float                # aerodynamic reference area
     cd_mach: tuple[float, ...]        # Mach breakpoints of the drag coefficient, ascending
     cd_value: tuple[float, ...]       # axial drag coefficient at each breakpoint
-    drogue_alt_m: float               # below this the descent is taken vertical (requirement 4)
+    drogue_mach: float                # at or below this Mach the descent is taken vertical (requirement 4)
     ignition_delay_s: float = 0.0     # ignition command to thrust onset
 
     def cd(self, mach: float) -> float:
@@ -70,11 +75,11 @@ class VehicleData:
 
 def vehicle_data(params: dict, mass_kg: float | None = None) -> VehicleData:
     """The predictor's vehicle from the flat flight parameter table (``guidance.*``,
-    ``chutes.drogue_alt_m``); ``mass_kg`` overrides the ignition mass (after a burn)."""
+    ``chutes.drogue_mach``); ``mass_kg`` overrides the ignition mass (after a burn)."""
     p = params
     return VehicleData(mass_kg if mass_kg is not None else p["guidance.mass_kg"], p["guidance.thrust_n"],
                        p["guidance.isp_s"], p["guidance.ref_area_m2"], tuple(p["guidance.cd_mach"]),
-                       tuple(p["guidance.cd_value"]), p["chutes.drogue_alt_m"], p["guidance.ignition_delay_s"])
+                       tuple(p["guidance.cd_value"]), p["chutes.drogue_mach"], p["guidance.ignition_delay_s"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,7 @@ class _Model:
         self.yaw_deg = 0.0              # burn direction (requirement 2)
         self.mdot = veh.thrust_n / (veh.isp_s * G0)
         self.decel = 0.0                # sensed drag deceleration at the last evaluation, m/s^2
+        self.mach = math.inf            # Mach number at the last evaluation below 150 km
 
     def coast(self, t, y):
         """y = (r, v, m): drag and gravity."""
@@ -163,6 +169,7 @@ class _Model:
             k = 0.5 * rho * u * self.veh.cd(u / a_snd) * self.veh.ref_area_m2 / m
             ax, ay, az = -k * ux, -k * uy, -k * uz
             self.decel = k * u
+            self.mach = u / a_snd
         return [v[0], v[1], v[2], g[0] + ax, g[1] + ay, g[2] + az, 0.0]
 
     def burn(self, t, y):
@@ -237,13 +244,14 @@ def predict_iter(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, densi
     t_end = t + max_time_s
     _, _, alt = eci_to_latlonalt(y[0:3], t)
     y_prev, t_prev, alt_prev = y, t, alt
-    while alt > veh.drogue_alt_m:
+    mach = mach_prev = math.inf
+    while not (mach <= veh.drogue_mach and alt < DESCENT_MAX_ALT_M):
         if t > t_end:
             return Prediction(None, None, None, cutoff_t, burn_s, perigee, entry_t, entry_v, entry_fpa, peak, steps,
-                              why=f"no descent below {veh.drogue_alt_m:.0f} m within {max_time_s:.0f} s "
+                              why=f"no descent to Mach {veh.drogue_mach:.2f} within {max_time_s:.0f} s "
                                   f"(perigee {perigee / 1000:.0f} km)")
         h = _step_s(alt)
-        y_prev, t_prev, alt_prev = y, t, alt
+        y_prev, t_prev, alt_prev, mach_prev = y, t, alt, mach
         y = _rk4(model.coast, t, y, h)
         t += h
         steps += 1
@@ -251,6 +259,8 @@ def predict_iter(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, densi
             yield steps
         peak = max(peak, model.decel)
         _, _, alt = eci_to_latlonalt(y[0:3], t)
+        model.coast(t, y)                           # the Mach number at the new state
+        mach = model.mach if alt < 150_000.0 else math.inf
         if entry_t is None and alt <= ENTRY_INTERFACE_M:
             f = (alt_prev - ENTRY_INTERFACE_M) / (alt_prev - alt)
             ye = [a + f * (b - a) for a, b in zip(y_prev, y)]
@@ -258,8 +268,8 @@ def predict_iter(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, densi
             rv, vv = ye[0:3], ye[3:6]
             entry_v = norm(vv)
             entry_fpa = math.degrees(math.asin(dot(rv, vv) / (norm(rv) * entry_v)))
-    # Interpolate the crossing of the drogue altitude within the last step.
-    f = (alt_prev - veh.drogue_alt_m) / (alt_prev - alt) if alt_prev > alt else 1.0
+    # Interpolate the crossing of the drogue Mach within the last step.
+    f = (mach_prev - veh.drogue_mach) / (mach_prev - mach) if math.isfinite(mach_prev) and mach_prev > mach else 1.0
     ys = [a + f * (b - a) for a, b in zip(y_prev, y)]
     ts = t_prev + f * (t - t_prev)
     lat, lon, _ = eci_to_latlonalt(ys[0:3], ts)

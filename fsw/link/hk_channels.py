@@ -137,6 +137,8 @@ HK_CHANNEL_TABLE: tuple[tuple, ...] = (
     ("resets", U16, "count", 1, "processor resets", _ANY, {}),
     ("beacon_messages", U16, "count", 1, "beacon messages sent", None, {}),
     ("monitor_responses", U16, "count", 1, "fault-protection monitor responses (fsw.fdir.table)", _ANY, {}),
+    ("mach_nav", F32, "", 1, "Mach number from the navigated state (NaN: unusable; fsw/tasks/airdata.py)", None, {}),
+    ("mach_drag", F32, "", 1, "Mach number from sensed drag and static pressure (NaN: unusable)", None, {}),
 )
 HK_CHANNELS: tuple[Channel, ...] = tuple(
     Channel(name, typ, unit, float(scale), doc, limits, **extra)

@@ -4,11 +4,11 @@ Requirements
 INH-001  A pyro channel fires (autonomously or by a ground PYRO_FIRE without
          override) only inside its envelope, judged from the flight app's own
          records (the flight software cannot see truth):
-         - drogue: the entry load peak has passed (g-arm) or the fused
-           barometric altitude is at or below ``chutes.drogue_alt_m``;
+         - drogue: the entry load peak has passed (g-arm) or the barometers
+           read inside their range (fused altitude below ``CLAMP_ALT_M``, ~30 km);
          - main: the drogue is out, or the fused barometric altitude is at or
-           below ``chutes.drogue_alt_m`` (a main opened higher meets a dynamic
-           pressure it is not rated for);
+           below ``chutes.main_inhibit_alt_m`` (a main opened higher meets a
+           dynamic pressure it is not rated for);
          - main_release, float: splashdown has been sensed.
 INH-002  The phase table (fsw.pyro.ALLOWED_PHASES), the station inhibit and the
          fire-once rule are checked by the PyroManager before this; the pyro
@@ -18,6 +18,7 @@ INH-002  The phase table (fsw.pyro.ALLOWED_PHASES), the station inhibit and the
 from __future__ import annotations
 
 from fsw.records import AirDataRecord, EdlRecord, LandingRecord
+from fsw.tasks.baro import CLAMP_ALT_M
 
 
 def make_envelope(bus, params):
@@ -27,13 +28,13 @@ def make_envelope(bus, params):
     def envelope(channel: str) -> str | None:
         air = bus.latest(AirDataRecord)
         edl = bus.latest(EdlRecord)
-        low = air.valid and air.baro_alt_m is not None and air.baro_alt_m <= p["chutes.drogue_alt_m"]
+        alt = air.baro_alt_m if air.valid else None
         if channel == "drogue":
-            if edl.g_arm_t_s is None and not low:
-                return "entry load peak not passed and barometric altitude not below the drogue altitude"
+            if edl.g_arm_t_s is None and not (alt is not None and alt < CLAMP_ALT_M - 1.0):
+                return "entry load peak not passed and the barometers not inside their range"
         elif channel == "main":
-            if edl.drogue_t_s is None and not low:
-                return "no drogue and barometric altitude not below the drogue altitude"
+            if edl.drogue_t_s is None and not (alt is not None and alt <= p["chutes.main_inhibit_alt_m"]):
+                return "no drogue and barometric altitude not below chutes.main_inhibit_alt_m"
         elif bus.latest(LandingRecord).splash_t_s is None:
             return "splashdown not sensed"
         return None

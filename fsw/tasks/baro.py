@@ -53,6 +53,7 @@ class BaroFusion:
     def run(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
         alts = []
+        pressures = []
         above = False                    # a unit at its low-pressure clamp: "at least CLAMP_ALT_M up"
         each = [None] * len(self._names)
         degraded = ctx.bus.latest(HealthRecord).degraded
@@ -75,17 +76,18 @@ class BaroFusion:
             self._streak[i] = 0
             self._last[i] = (t_s, alt)
             alts.append(alt)
+            pressures.append(s.pressure_pa)
             each[i] = alt
         if not alts:
             self._pub(AirDataRecord(t_s, False, None, 0, tuple(each)))
             return
         if len(alts) >= 2 and max(alts) - min(alts) > p["chutes.baro_disagree_m"]:
-            alt = max(alts)
+            alt, pa = max(alts), min(pressures)
         else:
-            alt = sum(alts) / len(alts)
+            alt, pa = sum(alts) / len(alts), sum(pressures) / len(pressures)
         if above and alt < CLAMP_ALT_M:
-            alt = CLAMP_ALT_M            # requirement 5: a unit failed low never outvotes one above range
-        self._pub(AirDataRecord(t_s, True, alt, len(alts), tuple(each)))
+            alt, pa = CLAMP_ALT_M, None  # requirement 5: a unit failed low never outvotes one above range
+        self._pub(AirDataRecord(t_s, True, alt, len(alts), tuple(each), pa))
 
     def telemetry(self) -> dict:
         rec = self.ctx.bus.latest(AirDataRecord)

@@ -1,6 +1,6 @@
 """Entry detection and parachute deploy task (10 Hz).
 
-Requirements (each trigger has a dissimilar backup; ARCHITECTURE.md failures)
+Requirements (each trigger has dissimilar sources; the table: TRIGGERS.md)
 1. COAST -> ENTRY on sensed deceleration above ``entry.onset_mps2`` for
    ``entry.onset_persist_s``; timer backup ``entry.onset_backup_s`` after cutoff.
    From SAFE or SEPARATED, the sensed onset alone (a capsule re-entering is
@@ -8,52 +8,67 @@ Requirements (each trigger has a dissimilar backup; ARCHITECTURE.md failures)
 2. g-arm: the drogue logic arms when the sensed deceleration magnitude first
    exceeds ``chutes.g_arm_mps2`` (the magnitude, so an inverted accelerometer
    still arms - Genesis 2004).
-3. Drogue, first of: (primary) armed and fused baro altitude at or below
-   ``chutes.drogue_alt_m`` for ``chutes.persist_n`` samples; (timer) armed and
-   ``chutes.drogue_backup_s`` since arming; (baro, unarmed) baro at or below
-   ``chutes.drogue_unarmed_alt_m`` for the persistence count, in ENTRY.
-4. Main, first of: baro at or below ``chutes.main_alt_m`` (persisted) in DROGUE
-   or ENTRY; timer after the drogue fired: ``chutes.main_backup_s`` when the
-   drogue went at its primary (high) altitude, ``chutes.main_backup_low_s`` when
-   a backup trigger deployed it lower (``MAIN_TIMER_PARAM``).
+3. Drogue: two of three votes, held for ``chutes.persist_n`` samples, in ENTRY:
+   - ``nav``: the navigated Mach at or below ``chutes.drogue_mach``, and also its
+     ``VOTE_SIGMA_K``-sigma upper bound at or below ``chutes.drogue_mach_ceiling`` (an
+     uncertain estimate does not vote), with its dynamic pressure at or below
+     ``chutes.drogue_q_max_pa`` (FlowRecord, fresh);
+   - ``drag``: the same test on the drag and static-pressure solution;
+   - ``timer``: ``chutes.drogue_backup_s`` after g-arm or, with no g-arm (the
+     accelerometer failed), ``chutes.drogue_baro_backup_s`` after the barometers
+     first read inside their range.
+   A single source failed early can then only bring the deploy forward to the
+   earliest healthy vote, one failed late or silent only delay it to the latest
+   (each is inside the envelope by design: TRIGGERS.md).
+4. Main: two of three votes, held for the persistence count, in ENTRY or DROGUE:
+   ``baro`` fused barometric altitude, ``gps`` a fresh GPS altitude (the navigated
+   altitude in its place while no fix is fresh), both at or below
+   ``chutes.main_alt_m``; ``timer`` ``chutes.main_backup_s`` after the drogue fired.
 5. Each deploy fires its pyro through the PyroManager (once, ever) and moves
-   the phase; the trigger that fired it is reported.
-6. The onset, g-arm and deploy times and the triggers are kept in the state
-   store (committed before the pulse), so the backup timers run on across a
-   processor reset. Publishes EdlRecord.
+   the phase; the votes that fired it are reported, joined with "+".
+6. The onset, g-arm, baro-in-range and deploy times and the triggers are kept in
+   the state store (committed before the pulse), so the backup timers run on across
+   a processor reset. Publishes EdlRecord.
 """
 from __future__ import annotations
 
 from fsw.events import Severity
 from fsw.phases import Phase, Trigger
 from fsw.flightmath import RE_M, norm
-from fsw.records import AirDataRecord, BurnRecord, EdlRecord, ImuRecord, NavRecord
+from fsw.records import AirDataRecord, BurnRecord, EdlRecord, FlowRecord, GpsRecord, ImuRecord, NavRecord
+from fsw.tasks.baro import CLAMP_ALT_M
 
 STORE_KEY = "edl"
 #: Consecutive 10 Hz samples above chutes.g_arm_mps2 that arm the drogue logic (one spike does not).
 G_ARM_N = 2
-#: Drogue trigger -> the parameter holding the main backup delay after it.
-MAIN_TIMER_PARAM = {"baro": "chutes.main_backup_s", "timer": "chutes.main_backup_low_s",
-                    "baro_unarmed": "chutes.main_backup_low_s"}
+#: Votes needed to deploy (two of three).
+VOTES_NEEDED = 2
+#: A Mach vote needs its estimate plus this many sigma at or below chutes.drogue_mach_ceiling.
+VOTE_SIGMA_K = 2.0
+#: Flow and GPS records older than this do not vote, s (producers at 10 Hz).
+MAX_AGE_S = 0.5
+#: A GPS fix older than this leaves its main vote to the navigated altitude, s.
+GPS_MAX_AGE_S = 3.0
 
 
 class ChuteTask:
     name = "chutes"
     PARAMS = ("entry.onset_mps2", "entry.onset_persist_s", "entry.onset_backup_s", "entry.onset_max_alt_m",
-              "chutes.g_arm_mps2",
-              "chutes.drogue_alt_m", "chutes.drogue_unarmed_alt_m", "chutes.drogue_backup_s", "chutes.main_alt_m",
-              "chutes.persist_n", *MAIN_TIMER_PARAM.values())
+              "chutes.g_arm_mps2", "chutes.drogue_mach", "chutes.drogue_q_max_pa", "chutes.drogue_mach_ceiling",
+              "chutes.drogue_backup_s",
+              "chutes.drogue_baro_backup_s", "chutes.main_alt_m", "chutes.main_backup_s", "chutes.persist_n")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.dt = period_s
         self._t_prev: float | None = None       # last run's time: elapsed-time integration
         self._onset_s = 0.0
-        self._below = {"drogue": 0, "drogue_unarmed": 0, "main": 0}
+        self._below = {"drogue": 0, "main": 0}
         self._g_high_n = 0
         s = ctx.store.get(STORE_KEY) or {}
         self.onset_t_s = s.get("onset_t_s")
         self.g_arm_t_s = s.get("g_arm_t_s")
+        self.baro_in_t_s = s.get("baro_in_t_s")    # the barometers first read inside their range
         self.drogue_t_s = s.get("drogue_t_s")
         self.drogue_trigger = s.get("drogue_trigger")
         self.main_t_s = s.get("main_t_s")
@@ -65,7 +80,7 @@ class ChuteTask:
 
     def _save(self) -> None:
         self.ctx.store.put(STORE_KEY, {"onset_t_s": self.onset_t_s, "g_arm_t_s": self.g_arm_t_s,
-                                       "drogue_t_s": self.drogue_t_s, "drogue_trigger": self.drogue_trigger,
+                                       "baro_in_t_s": self.baro_in_t_s, "drogue_t_s": self.drogue_t_s, "drogue_trigger": self.drogue_trigger,
                                        "main_t_s": self.main_t_s, "main_trigger": self.main_trigger})
 
     def _phase_changed(self, change) -> None:
@@ -127,52 +142,83 @@ class ChuteTask:
                              f"sensed at a navigated {alt_m / 1000:.0f} km: not entry", alt_m=round(alt_m, 1))
         return False
 
-    def _persist(self, key: str, below: bool) -> bool:
-        self._below[key] = self._below[key] + 1 if below else 0
+    def _persist(self, key: str, ok: bool) -> bool:
+        self._below[key] = self._below[key] + 1 if ok else 0
         return self._below[key] >= self.ctx.params.v["chutes.persist_n"]
 
     def _baro_alt(self):
         rec = self.ctx.bus.latest(AirDataRecord)
         return rec.baro_alt_m if rec.valid else None
 
-    def _drogue(self, t_s: float) -> None:
+    def drogue_votes(self, t_s: float) -> tuple[str, ...]:
+        """Requirement 3: the drogue votes cast now."""
         p = self.ctx.params.v
+        votes = []
+        flow = self.ctx.bus.fresh(FlowRecord, t_s, MAX_AGE_S)
+        m_max, q_max, ceil = p["chutes.drogue_mach"], p["chutes.drogue_q_max_pa"], p["chutes.drogue_mach_ceiling"]
+        if flow is not None:
+            if flow.nav_mach is not None and 0.0 < flow.nav_mach <= m_max and flow.nav_q_pa <= q_max \
+                    and flow.nav_mach + VOTE_SIGMA_K * flow.nav_sigma_mach <= ceil:
+                votes.append("nav")
+            if flow.drag_mach is not None and 0.0 < flow.drag_mach <= m_max and flow.drag_q_pa <= q_max \
+                    and flow.drag_mach + VOTE_SIGMA_K * flow.drag_sigma_mach <= ceil:
+                votes.append("drag")
+        if self.g_arm_t_s is not None:
+            if t_s >= self.g_arm_t_s + p["chutes.drogue_backup_s"]:
+                votes.append("timer")
+        elif self.baro_in_t_s is not None and t_s >= self.baro_in_t_s + p["chutes.drogue_baro_backup_s"]:
+            votes.append("timer")
+        return tuple(votes)
+
+    def _drogue(self, t_s: float) -> None:
         alt = self._baro_alt()
-        armed = self.g_arm_t_s is not None
-        primary = self._persist("drogue", armed and alt is not None and alt <= p["chutes.drogue_alt_m"])
-        unarmed = self._persist("drogue_unarmed", alt is not None and alt <= p["chutes.drogue_unarmed_alt_m"])
-        if primary:
-            self._deploy_drogue(t_s, "baro")
-        elif armed and t_s >= self.g_arm_t_s + p["chutes.drogue_backup_s"]:
-            self._deploy_drogue(t_s, "timer")
-        elif unarmed:
-            self._deploy_drogue(t_s, "baro_unarmed")
+        if self.baro_in_t_s is None and alt is not None and alt < CLAMP_ALT_M - 1.0:
+            self.baro_in_t_s = t_s
+            self._save()
+        votes = self.drogue_votes(t_s)
+        if self._persist("drogue", len(votes) >= VOTES_NEEDED):
+            self._deploy_drogue(t_s, "+".join(votes))
 
     def _deploy_drogue(self, t_s: float, trigger: str) -> None:
         ctx = self.ctx
         self.drogue_t_s, self.drogue_trigger = t_s, trigger
         self._save()                                   # before the pulse: a reset now keeps the timers
         ctx.pyro.fire("drogue", trigger)
+        flow = ctx.bus.latest(FlowRecord)
         ctx.events.emit(Severity.ACTIVITY_HI, "DROGUE_DEPLOY", f"drogue deploy by {trigger}", trigger=trigger,
-                        baro_alt_m=self._baro_alt())
+                        baro_alt_m=self._baro_alt(), nav_mach=flow.nav_mach, drag_mach=flow.drag_mach)
         ctx.phases.request(Trigger.DROGUE_DEPLOYED, f"drogue fired ({trigger})")
 
-    def _main(self, t_s: float, ph: Phase) -> None:
-        p = self.ctx.params.v
+    def main_votes(self, t_s: float) -> tuple[str, ...]:
+        """Requirement 4: the main votes cast now."""
+        ctx, p = self.ctx, self.ctx.params.v
+        votes = []
+        limit = p["chutes.main_alt_m"]
         alt = self._baro_alt()
-        baro = self._persist("main", alt is not None and alt <= p["chutes.main_alt_m"])
-        trigger = None
-        if baro:
-            trigger = "baro" if ph is Phase.DROGUE else "baro_no_drogue"
-        elif self.drogue_t_s is not None and \
-                t_s >= self.drogue_t_s + p[MAIN_TIMER_PARAM.get(self.drogue_trigger, "chutes.main_backup_low_s")]:
-            trigger = "timer"
-        if trigger is None:
+        if alt is not None and alt <= limit:
+            votes.append("baro")
+        gps = ctx.bus.fresh(GpsRecord, t_s, GPS_MAX_AGE_S)
+        fix = gps.fix if gps is not None else None
+        if fix is not None and fix.valid and t_s - fix.t_s <= GPS_MAX_AGE_S:
+            if fix.alt_m <= limit:
+                votes.append("gps")
+        else:
+            flow = ctx.bus.fresh(FlowRecord, t_s, MAX_AGE_S)
+            if flow is not None and flow.nav_alt_m is not None and flow.nav_alt_m <= limit:
+                votes.append("nav")
+        if self.drogue_t_s is not None and t_s >= self.drogue_t_s + p["chutes.main_backup_s"]:
+            votes.append("timer")
+        return tuple(votes)
+
+    def _main(self, t_s: float, ph: Phase) -> None:
+        votes = self.main_votes(t_s)
+        if not self._persist("main", len(votes) >= VOTES_NEEDED):
             return
+        trigger = "+".join(votes) + ("" if ph is Phase.DROGUE else "(no drogue)")
         ctx = self.ctx
         self.main_t_s, self.main_trigger = t_s, trigger
         self._save()
         ctx.pyro.fire("main", trigger)
         ctx.events.emit(Severity.ACTIVITY_HI, "MAIN_DEPLOY", f"main deploy by {trigger}", trigger=trigger,
-                        baro_alt_m=alt)
+                        baro_alt_m=self._baro_alt())
         ctx.phases.request(Trigger.MAIN_DEPLOYED, f"main fired ({trigger})")

@@ -47,7 +47,7 @@ import math
 from collections import deque
 
 from fsw.events import Severity
-from fsw.flightmath import gravity, quat_integrate, rotate
+from fsw.flightmath import air_relative_velocity, gravity, quat_integrate, rotate
 from fsw.gnc.ekf import NavFilter, Tuning
 from fsw.phases import Phase
 from fsw.records import AttitudeRecord, BurnRecord, GpsRecord, HealthRecord, ImuRecord, NavRecord
@@ -252,7 +252,8 @@ class NavTask(NavMeasurements):
         kf = self.kf
         if self._valid:
             sr, sv, sa, _ = kf.sigmas()
-            self._pub_nav(NavRecord(t_s, True, kf.r, kf.v, kf.q, sr, sv, math.degrees(sa)))
+            self._pub_nav(NavRecord(t_s, True, kf.r, kf.v, kf.q, sr, sv, math.degrees(sa),
+                                    kf.speed_sigma(_unit(air_relative_velocity(kf.r, kf.v)))))
         else:
             self._pub_nav(NavRecord(t_s, False, kf.r, kf.v, kf.q))
         if self._valid and t_s >= self._next_save_t_s:
@@ -311,3 +312,8 @@ class NavTask(NavMeasurements):
     def telemetry(self) -> dict:
         """HK channels this task owns."""
         return {"nav_valid": int(self._valid)}
+
+
+def _unit(u):
+    n = math.sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2])
+    return (u[0] / n, u[1] / n, u[2] / n) if n > 0.0 else (1.0, 0.0, 0.0)

@@ -1,12 +1,13 @@
-"""Chute task: entry onset, g-arm, drogue by baro / timer / unarmed baro (Genesis), main, resets."""
+"""Chute task: entry onset, g-arm, drogue and main by two-of-three votes (each source failing), resets."""
 from __future__ import annotations
 
 import pytest
 
 from fakes import Rig
 from fsw.phases import Phase
-from fsw.records import AirDataRecord, BurnRecord, EdlRecord, ImuRecord
+from fsw.records import AirDataRecord, BurnRecord, EdlRecord, FlowRecord, GpsRecord, ImuRecord
 from fsw.tasks.chutes import G_ARM_N
+from hal.devices import GpsFix
 
 G_ARM = 35.0                # m/s^2, above chutes.g_arm_mps2 (29.4)
 
@@ -71,52 +72,123 @@ def test_safe_capsule_that_decelerates_still_enters():
     assert rig.phases.phase is Phase.ENTRY
 
 
-def test_drogue_by_baro_after_g_arm():
+DROGUE_BACKUP_S = 146.0     # mission.yaml chutes.drogue_backup_s
+BARO_BACKUP_S = 27.0        # chutes.drogue_baro_backup_s
+MAIN_BACKUP_S = 464.0       # chutes.main_backup_s
+
+
+def flow(rig, nav=None, drag=None, sigma=0.03, q_pa=2000.0, nav_alt_m=None, accel=10.0, alt_m=None):
+    """Each step: the two Mach solutions (None: unusable), the load and the baro altitude.
+    ``nav``/``drag`` may be callables of t."""
+    def before(t):
+        n = nav(t) if callable(nav) else nav
+        d = drag(t) if callable(drag) else drag
+        rig.publish(FlowRecord(t, True, nav_alt_m, n, None if n is None else q_pa, None if n is None else sigma,
+                               d, None if d is None else q_pa, None if d is None else sigma))
+        sensed(rig, accel, alt_m)(t)
+    return before
+
+
+def test_drogue_needs_two_mach_votes():
     rig, c = entry()
-    rig.run(c, 5.0, before=sensed(rig, 5.0, 11000.0))         # below 12 km but not armed: nothing
-    assert rig.dev.pyro.pulses == [] and rig.phases.phase is Phase.ENTRY
     arm(rig, c)
-    rig.run(c, n=2, before=sensed(rig, 20.0, 11000.0))
-    assert rig.dev.pyro.pulses == []                          # persistence 3
-    rig.run(c, n=1, before=sensed(rig, 20.0, 11000.0))
-    assert rig.dev.pyro.pulses == ["drogue"]
-    assert rig.phases.phase is Phase.DROGUE
-    assert c.drogue_trigger == "baro" and rig.last("DROGUE_DEPLOY").data["trigger"] == "baro"
+    rig.run(c, 5.0, before=flow(rig, nav=1.3, drag=2.5))         # one vote: nothing
+    assert rig.dev.pyro.pulses == [] and c.drogue_votes(rig.now) == ("nav",)
+    rig.run(c, n=2, before=flow(rig, nav=1.3, drag=1.35))
+    assert rig.dev.pyro.pulses == []                              # persistence 3
+    rig.run(c, n=1, before=flow(rig, nav=1.3, drag=1.35))
+    assert rig.dev.pyro.pulses == ["drogue"] and rig.phases.phase is Phase.DROGUE
+    assert c.drogue_trigger == "nav+drag" and rig.last("DROGUE_DEPLOY").data["trigger"] == "nav+drag"
     assert rig.store.get("edl")["drogue_t_s"] == pytest.approx(rig.now)
-    assert rig.bus.latest(EdlRecord).drogue_trigger == "baro"
+    assert rig.bus.latest(EdlRecord).drogue_trigger == "nav+drag"
 
 
-def test_drogue_baro_persistence_restarts_on_a_high_sample():
+def test_a_vote_persistence_restarts_when_a_source_drops_out():
     rig, c = entry()
     arm(rig, c)
-    rig.run(c, n=2, before=sensed(rig, 20.0, 11000.0))
-    rig.run(c, n=1, before=sensed(rig, 20.0, 12500.0))
-    rig.run(c, n=2, before=sensed(rig, 20.0, 11000.0))
+    rig.run(c, n=2, before=flow(rig, nav=1.3, drag=1.3))
+    rig.run(c, n=1, before=flow(rig, nav=1.3, drag=None))        # a drag sample lost
+    rig.run(c, n=2, before=flow(rig, nav=1.3, drag=1.3))
     assert rig.dev.pyro.pulses == []
-    rig.run(c, n=1, before=sensed(rig, 20.0, 11000.0))
+    rig.run(c, n=1, before=flow(rig, nav=1.3, drag=1.3))
     assert rig.dev.pyro.pulses == ["drogue"]
 
 
-def test_drogue_by_timer_when_the_baros_are_gone():
+@pytest.mark.parametrize("fault", ["stuck_low", "spike", "inverted_sign"])
+def test_a_mach_source_failed_early_waits_for_a_healthy_vote(fault):
+    """Navigated Mach stuck at 0.9 (or spiking to it, or sign-inverted) from high supersonic:
+    the drag solution still reads Mach 3 -> 1.5, no drogue until it votes. A spiking or
+    negative source never holds a vote, so the drag vote then waits for the timer."""
+    rig, c = entry()
+    arm(rig, c)
+    t0 = rig.now
+    bad = {"stuck_low": 0.9, "spike": lambda t: 0.9 if int((t - t0) * 10) % 7 == 0 else 3.0,
+           "inverted_sign": -1.2}[fault]
+    rig.run(c, 20.0, before=flow(rig, nav=bad, drag=lambda t: 3.0 - 0.075 * (t - t0)))
+    assert rig.dev.pyro.pulses == []                              # drag at 1.5: still above 1.4
+    rig.run(c, 2.0, before=flow(rig, nav=bad, drag=1.38))
+    if fault == "stuck_low":
+        assert rig.dev.pyro.pulses == ["drogue"] and c.drogue_trigger == "nav+drag"
+        return
+    assert rig.dev.pyro.pulses == []
+    rig.run(c, DROGUE_BACKUP_S - 22.0 + 0.5, before=flow(rig, nav=bad, drag=1.3))
+    assert rig.dev.pyro.pulses == ["drogue"] and c.drogue_trigger == "drag+timer"
+
+
+def test_an_uncertain_mach_solution_does_not_vote():
+    """1.30 with a 0.2 sigma: its 2-sigma bound 1.70 is above chutes.drogue_mach_ceiling 1.6."""
+    rig, c = entry()
+    arm(rig, c)
+    rig.run(c, 5.0, before=flow(rig, nav=1.3, drag=1.3, sigma=0.2))
+    assert rig.dev.pyro.pulses == [] and c.drogue_votes(rig.now) == ()
+    rig.run(c, 0.5, before=flow(rig, nav=1.3, drag=1.3, sigma=0.1))
+    assert rig.dev.pyro.pulses == ["drogue"]
+
+
+def test_a_mach_vote_above_the_dynamic_pressure_ceiling_does_not_count():
+    rig, c = entry()
+    arm(rig, c)
+    rig.run(c, 5.0, before=flow(rig, nav=1.3, drag=1.3, q_pa=3600.0))
+    assert rig.dev.pyro.pulses == []
+
+
+@pytest.mark.parametrize("silent", ["nav", "drag"])
+def test_drogue_by_timer_with_one_mach_source_silent(silent):
+    """A Mach source dead (or stuck high): the other votes at Mach 1.4, the g-arm timer is
+    the second vote at chutes.drogue_backup_s."""
     rig, c = entry()
     arm(rig, c)
     t_arm = c.g_arm_t_s
-    rig.run(c, 249.8, before=sensed(rig, 10.0, None))
+    kw = {"nav": 1.3, "drag": 1.3, silent: (None if silent == "nav" else 5.0)}
+    rig.run(c, DROGUE_BACKUP_S - 0.2, before=flow(rig, **kw))
     assert rig.dev.pyro.pulses == []
-    rig.run(c, 0.3, before=sensed(rig, 10.0, None))
+    rig.run(c, 0.5, before=flow(rig, **kw))
     assert rig.dev.pyro.pulses == ["drogue"]
-    assert c.drogue_trigger == "timer" and c.drogue_t_s == pytest.approx(t_arm + 250.0, abs=0.11)
-    assert rig.phases.phase is Phase.DROGUE
+    assert c.drogue_t_s == pytest.approx(t_arm + DROGUE_BACKUP_S + 0.2, abs=0.11)
+    assert "timer" in c.drogue_trigger
 
 
-def test_genesis_accelerometer_never_arms_drogue_by_unarmed_baro():
-    """Genesis 2004: the g-switch never closed. The unarmed baro trigger (lower) still fires the drogue."""
+def test_genesis_accelerometer_never_arms_timer_counts_from_the_baros_in_range():
+    """Genesis 2004: the g-switch never closed. No g-arm and no drag solution (the
+    accelerometer is the failed part): the navigated Mach and a timer from the barometers'
+    first in-range reading fire the drogue."""
     rig, c = entry()
-    rig.run(c, 10.0, before=sensed(rig, 5.0, lambda: 9500.0))
+    rig.run(c, 10.0, before=flow(rig, nav=1.3, accel=0.0, alt_m=None))     # above the baro range
     assert rig.dev.pyro.pulses == [] and c.g_arm_t_s is None
-    rig.run(c, n=3, before=sensed(rig, 5.0, 8900.0))
-    assert rig.dev.pyro.pulses == ["drogue"]
-    assert c.drogue_trigger == "baro_unarmed" and rig.phases.phase is Phase.DROGUE
+    rig.run(c, n=1, before=flow(rig, nav=1.3, accel=0.0, alt_m=29500.0))
+    t_in = c.baro_in_t_s
+    assert t_in == pytest.approx(rig.now)
+    rig.run(c, BARO_BACKUP_S - 0.2, before=flow(rig, nav=1.3, accel=0.0, alt_m=25000.0))
+    assert rig.dev.pyro.pulses == []
+    rig.run(c, 0.5, before=flow(rig, nav=1.3, accel=0.0, alt_m=25000.0))
+    assert rig.dev.pyro.pulses == ["drogue"] and c.drogue_trigger == "nav+timer"
+
+
+def test_timer_alone_fires_nothing():
+    rig, c = entry()
+    arm(rig, c)
+    rig.run(c, DROGUE_BACKUP_S + 30.0, before=flow(rig))
+    assert rig.dev.pyro.pulses == []
 
 
 def test_inverted_accelerometer_still_arms():
@@ -127,65 +199,96 @@ def test_inverted_accelerometer_still_arms():
     assert c.g_arm_t_s is not None
 
 
-def test_main_by_baro_under_the_drogue():
+def gps(rig, alt_m, age_s=0.0):
+    def before(t):
+        if alt_m is not None:
+            rig.publish(GpsRecord(t, True, GpsFix(t - age_s, True, alt_m=alt_m)))
+    return before
+
+
+def descent(rig, baro_m, gps_m, nav_alt_m=None, age_s=0.0):
+    def before(t):
+        flow(rig, nav_alt_m=nav_alt_m, alt_m=baro_m)(t)
+        gps(rig, gps_m, age_s)(t)
+    return before
+
+
+def under_drogue():
     rig, c = entry()
     arm(rig, c)
-    rig.run(c, n=3, before=sensed(rig, 10.0, 11000.0))
+    rig.run(c, n=3, before=flow(rig, nav=1.3, drag=1.3))
     assert rig.phases.phase is Phase.DROGUE
-    rig.run(c, 5.0, before=sensed(rig, 10.0, 3500.0))
+    return rig, c
+
+
+def test_main_by_baro_and_gps_under_the_drogue():
+    rig, c = under_drogue()
+    rig.run(c, 5.0, before=descent(rig, 3500.0, 3400.0))
+    rig.run(c, 5.0, before=descent(rig, 2900.0, 3400.0))          # one vote
     assert rig.dev.pyro.pulses == ["drogue"]
-    rig.run(c, n=3, before=sensed(rig, 10.0, 2900.0))
+    rig.run(c, n=3, before=descent(rig, 2900.0, 2950.0))
     assert rig.dev.pyro.pulses == ["drogue", "main"]
-    assert c.main_trigger == "baro" and rig.phases.phase is Phase.MAIN
+    assert c.main_trigger == "baro+gps" and rig.phases.phase is Phase.MAIN
 
 
-def test_main_timer_after_a_baro_drogue_and_after_a_backup_drogue():
+@pytest.mark.parametrize("fault", ["baro_low", "gps_low"])
+def test_one_altitude_source_failed_low_does_not_fire_the_main(fault):
+    rig, c = under_drogue()
+    baro, g = (0.0, 8000.0) if fault == "baro_low" else (8000.0, 0.0)
+    rig.run(c, 60.0, before=descent(rig, baro, g))
+    assert rig.dev.pyro.pulses == ["drogue"]
+
+
+def test_navigated_altitude_votes_in_place_of_a_stale_gps():
+    rig, c = under_drogue()
+    rig.run(c, 5.0, before=descent(rig, 2900.0, 2900.0, nav_alt_m=5000.0, age_s=5.0))
+    assert rig.dev.pyro.pulses == ["drogue"]                      # the stale fix does not vote
+    rig.run(c, 0.5, before=descent(rig, 2900.0, 2900.0, nav_alt_m=2950.0, age_s=5.0))
+    assert rig.dev.pyro.pulses == ["drogue", "main"] and c.main_trigger == "baro+nav"
+
+
+def test_main_timer_is_a_vote_not_a_trigger():
+    rig, c = under_drogue()
+    t_d = c.drogue_t_s
+    rig.run(c, MAIN_BACKUP_S + 20.0, before=descent(rig, None, None))   # both altitudes gone
+    assert rig.dev.pyro.pulses == ["drogue"]
+    rig.run(c, 0.5, before=descent(rig, None, 2900.0))
+    assert rig.dev.pyro.pulses == ["drogue", "main"] and c.main_trigger == "gps+timer"
+    assert c.main_t_s > t_d + MAIN_BACKUP_S
+
+
+def test_main_without_a_drogue_by_two_altitude_votes():
     rig, c = entry()
-    arm(rig, c)
-    rig.run(c, n=3, before=sensed(rig, 10.0, 11000.0))
-    t_d = c.drogue_t_s
-    rig.run(c, 274.8, before=sensed(rig, 10.0, None))
-    assert rig.dev.pyro.pulses == ["drogue"]
-    rig.run(c, 0.3, before=sensed(rig, 10.0, None))
-    assert rig.dev.pyro.pulses == ["drogue", "main"]
-    assert c.main_trigger == "timer" and c.main_t_s == pytest.approx(t_d + 275.0, abs=0.11)
-
-    rig, c = entry()                                          # drogue low, by the unarmed baro
-    rig.run(c, n=3, before=sensed(rig, 5.0, 8900.0))
-    t_d = c.drogue_t_s
-    rig.run(c, 170.2, before=sensed(rig, 5.0, None))
-    assert rig.dev.pyro.pulses == ["drogue", "main"]
-    assert c.main_t_s == pytest.approx(t_d + 170.0, abs=0.11)
+    rig.run(c, n=3, before=descent(rig, 2900.0, 2900.0))
+    assert rig.dev.pyro.pulses == ["main"] and c.main_trigger == "baro+gps(no drogue)"
 
 
 def test_main_timer_resumes_from_the_store_after_a_reset():
-    rig, c = entry()
-    arm(rig, c)
-    rig.run(c, n=3, before=sensed(rig, 10.0, 11000.0))
+    rig, c = under_drogue()
     t_d = c.drogue_t_s
-    rig.run(c, 100.0, before=sensed(rig, 10.0, None))
+    rig.run(c, 100.0, before=descent(rig, None, 2900.0))
     rig2 = rig.reboot()
     assert rig2.phases.phase is Phase.DROGUE
     c2 = rig2.build("chutes")
-    assert c2.drogue_t_s == t_d and c2.drogue_trigger == "baro"
+    assert c2.drogue_t_s == t_d and c2.drogue_trigger == "nav+drag"
     assert rig2.bus.latest(EdlRecord).drogue_t_s == t_d       # visible at once, before the first run
-    rig2.run(c2, 174.8, before=sensed(rig2, 10.0, None))
+    rig2.run(c2, MAIN_BACKUP_S - 100.0 - 0.2, before=descent(rig2, None, 2900.0))
     assert rig.dev.pyro.pulses == ["drogue"]                  # drogue not fired again
-    rig2.run(c2, 0.3, before=sensed(rig2, 10.0, None))
+    rig2.run(c2, 0.5, before=descent(rig2, None, 2900.0))
     assert rig.dev.pyro.pulses == ["drogue", "main"]
-    assert c2.main_t_s == pytest.approx(t_d + 275.0, abs=0.11)  # the timer ran on from the deploy
+    assert c2.main_t_s == pytest.approx(t_d + MAIN_BACKUP_S + 0.2, abs=0.11)  # the timer ran on
 
 
 def test_drogue_timer_resumes_from_the_g_arm_in_the_store():
     rig, c = entry()
     arm(rig, c)
     t_arm = c.g_arm_t_s
-    rig.run(c, 200.0, before=sensed(rig, 10.0, None))
+    rig.run(c, 100.0, before=flow(rig, nav=1.3))
     rig2 = rig.reboot()
     c2 = rig2.build("chutes")
-    rig2.run(c2, 50.3, before=sensed(rig2, 10.0, None))
+    rig2.run(c2, DROGUE_BACKUP_S - 100.0 + 0.5, before=flow(rig2, nav=1.3))
     assert rig.dev.pyro.pulses == ["drogue"]
-    assert c2.drogue_t_s == pytest.approx(t_arm + 250.0, abs=0.11)
+    assert c2.drogue_t_s == pytest.approx(t_arm + DROGUE_BACKUP_S + 0.2, abs=0.11)
 
 
 def test_no_chute_from_coast_or_orbit():
