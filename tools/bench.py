@@ -36,7 +36,8 @@ CHUNK_S = 0.1
 
 
 def simulator_alone(scenario: Path = EDL) -> dict:
-    """Fly the EDL scenario with the simulator alone; chutes fired from truth altitude."""
+    """Fly the EDL scenario with the simulator alone; chutes fired from truth: the drogue at
+    the flight's drogue Mach (below 40 km), the main at its altitude."""
     sc = load_scenario(str(scenario))
     w = World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, sc.start,
               sc.mission["station_orbit"], sc.seed)
@@ -48,7 +49,8 @@ def simulator_alone(scenario: Path = EDL) -> dict:
         t += CHUNK_S
         w.advance_to(t)
         alt = geodetic_alt_m(*w.s[0:3])
-        if alt <= p["drogue_alt_m"] and w.dyn.drogue_deploy_t_s is None and w.dyn.main_deploy_t_s is None:
+        if alt < 40e3 and w.dyn.drogue_deploy_t_s is None and w.dyn.main_deploy_t_s is None \
+                and w.truth().mach <= p["drogue_mach"]:
             w.fire_pyro("drogue")
         if alt <= p["main_alt_m"] and w.dyn.main_deploy_t_s is None:
             w.fire_pyro("main")

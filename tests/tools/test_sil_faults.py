@@ -29,29 +29,36 @@ def channels(s: dict) -> list[str]:
 
 @pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/imu_accel_invert_genesis.yaml
 def test_genesis_inverted_accelerometer_still_lands(tmp_path):
-    """Genesis 2004: deceleration sensing inverted. The magnitude-based g-arm still arms."""
+    """Genesis 2004: deceleration sensing inverted. The magnitude-based g-arm still arms and
+    the drag Mach (a magnitude too) still votes."""
     s = fly(tmp_path, faults=[{"target": "imu.accel", "kind": "invert", "at_s": 0}])
     assert s["result"] == "landed", s["failure_reasons"]
-    assert s["drogue"]["trigger"] == "baro"
+    assert "drag" in s["drogue"]["trigger"].split("+")
     assert s["faults_injected"] == 1
 
 
 def test_both_barometers_lost_timers_deploy_the_chutes(tmp_path):
-    """Baro primary gone: the timer backups deploy drogue and main, the water switch lands."""
+    """Barometers gone (a common cause: both static ports blocked): no drag Mach and no baro
+    altitude. The navigated Mach and the g-arm timer vote the drogue, GPS and the drogue
+    timer the main; the verdict holds both inside their envelopes; the water switch lands."""
     s = fly(tmp_path, faults=[{"target": "baro.0", "kind": "dropout", "at_s": 0},
                               {"target": "baro.1", "kind": "dropout", "at_s": 0}])
     assert s["result"] == "landed", s["failure_reasons"]
-    assert s["drogue"]["trigger"] == "timer"
-    assert s["main"]["trigger"] == "timer"
-    assert s["main"]["alt_m"] >= 1000.0
+    assert s["drogue"]["trigger"] == "nav+timer"
+    assert s["main"]["trigger"] == "gps+timer"
+    assert 0.6 <= s["drogue"]["mach"] <= 1.6
+    assert 1000.0 <= s["main"]["alt_m"] <= 6000.0
     assert channels(s) == ["drogue", "float", "main", "main_release"]
 
 
-def test_no_g_arm_drogue_by_unarmed_baro(tmp_path):
-    """Accelerometer dead before the load peak: the dissimilar baro-only trigger fires the drogue."""
+def test_no_g_arm_drogue_by_navigated_mach_and_the_baro_range_timer(tmp_path):
+    """Accelerometer stuck at entry onset, before the load peak: no g-arm, no drag Mach. The
+    navigated Mach (GPS after blackout) and the timer from the barometers' first in-range
+    reading fire the drogue inside its envelope."""
     s = fly(tmp_path, faults=[{"target": "imu.accel", "kind": "stuck", "at_phase": "ENTRY", "delay_s": 0}])
     assert s["result"] == "landed", s["failure_reasons"]
-    assert s["drogue"]["trigger"] == "baro_unarmed"
+    assert s["drogue"]["trigger"] == "nav+timer"
+    assert 0.6 <= s["drogue"]["mach"] <= 1.6
 
 
 @pytest.mark.slow      # the same fault flies in the catalogue (.ci/run): faults/chute_drogue_no_inflate.yaml

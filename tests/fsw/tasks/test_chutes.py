@@ -74,7 +74,7 @@ def test_safe_capsule_that_decelerates_still_enters():
 
 DROGUE_BACKUP_S = 146.0     # mission.yaml chutes.drogue_backup_s
 BARO_BACKUP_S = 27.0        # chutes.drogue_baro_backup_s
-MAIN_BACKUP_S = 464.0       # chutes.main_backup_s
+MAIN_BACKUP_S = 386.0       # chutes.main_backup_s
 
 
 def flow(rig, nav=None, drag=None, sigma=0.03, q_pa=2000.0, nav_alt_m=None, accel=10.0, alt_m=None):
