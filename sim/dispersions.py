@@ -143,7 +143,7 @@ DISPERSIONS = Struct({
     "aero": Struct({
         "cd_scale": _factor("factor on the whole Cd(Mach) table"),
         "cm_alpha_scale": _factor("factor on the static pitch-moment slope cm_alpha_per_rad"),
-        "cmq_scale": _factor("factor on the pitch-damping derivative cmq_per_rad"),
+        "cmq_scale": _factor("factor on every value of the pitch-damping table cmq_value"),
     }, default={}),
     "atmosphere": Struct({
         "bias": _offset("", "fully correlated log-density offset b: density x exp(b)"),
@@ -335,9 +335,13 @@ def disperse(scenario, campaign_seed: int, run: int) -> DispersedRun:
         k = dr.draw("aero.cd_scale", ae["cd_scale"])
         lim = _limits(VEHICLE, "aero.cd_value")
         a["cd_value"] = [_clamp(c * k, lim) for c in a["cd_value"]]
-    for key, field in (("cm_alpha_scale", "cm_alpha_per_rad"), ("cmq_scale", "cmq_per_rad")):
-        if ae[key] is not None:
-            a[field] = _clamp(a[field] * dr.draw(f"aero.{key}", ae[key]), _limits(VEHICLE, f"aero.{field}"))
+    if ae["cm_alpha_scale"] is not None:
+        a["cm_alpha_per_rad"] = _clamp(a["cm_alpha_per_rad"] * dr.draw("aero.cm_alpha_scale", ae["cm_alpha_scale"]),
+                                       _limits(VEHICLE, "aero.cm_alpha_per_rad"))
+    if ae["cmq_scale"] is not None:
+        k = dr.draw("aero.cmq_scale", ae["cmq_scale"])
+        lim = _limits(VEHICLE, "aero.cmq_value")
+        a["cmq_value"] = [_clamp(c * k, lim) for c in a["cmq_value"]]
     spec = d["mass"]["com_axial_m"]
     if spec is not None:
         dx = dr.draw("mass.com_axial_m", spec)

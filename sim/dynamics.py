@@ -7,8 +7,11 @@ Requirements
    the motor thrusts along +x.
 2. Forces: gravity (model chosen by the scenario), capsule drag along -v_rel with
    Mach-dependent Cd, parachute drag applied at the riser point, motor thrust.
-   Torques: aerodynamic static stability and pitch damping, parachute riser
-   moment, RCS couples; Euler's equations with a diagonal inertia tensor.
+   Torques: aerodynamic static stability, pitch damping Cmq + Cm_alphadot by Mach
+   (``VehicleModel.cmq``), parachute riser moment with the canopy's own damping
+   (its drag tilted by the canopy's motion at ``damping_length_m``; the small change
+   of the drag force's direction is not applied), RCS couples; Euler's equations
+   with a diagonal inertia tensor.
 3. Inputs (thrust, RCS torque, canopy states) are held constant over one step,
    except canopy inflation, which is a function of time inside the step.
 4. Fixed-step classical RK4; the caller chooses the step (see sim/world.py).
@@ -54,7 +57,7 @@ class Dynamics:
         # Per-call constants of the aerodynamic moments (vehicle values are fixed for a run).
         self._ref_area = vehicle.ref_area_m2
         self._k_static = -vehicle.cm_alpha_per_rad * vehicle.ref_area_m2 * vehicle.diameter_m
-        self._k_damp = 0.25 * vehicle.ref_area_m2 * vehicle.diameter_m ** 2 * vehicle.cmq_per_rad
+        self._k_damp = 0.25 * vehicle.ref_area_m2 * vehicle.diameter_m ** 2     # times Cmq(M)
         # Inputs, held over a step.
         self.thrust_n = 0.0
         self.mdot_kgps = 0.0
@@ -69,7 +72,7 @@ class Dynamics:
 
         Returns (fx, fy, fz) ECI force N, (mx, my, mz) body torque N m, then
         alt_m, rho_kg_m3, v_rel_mps, mach, q_pa, body-frame force (bx, by, bz) N,
-        and the geodetic latitude, rad.
+        the geodetic latitude, rad, and the cosine of the total angle of attack.
         """
         x, y, z, vx, vy, vz, qw, qx, qy, qz, wx, wy, wz, m = s
         veh = self.v
@@ -93,6 +96,7 @@ class Dynamics:
         r20 = k2 * (qx * qz - qw * qy); r21 = k2 * (qy * qz + qw * qx); r22 = 1 - k2 * (qx * qx + qy * qy)
         bx = by = bz = 0.0     # body-frame force
         mx = my = mz = 0.0     # body-frame torque
+        ubx = 1.0              # flow direction's body-x component (cosine of the total angle of attack)
         if vrel > 1e-6 and q > 1e-9:
             # Unit flow direction in body axes (the direction the capsule moves through the air).
             ib = 1.0 / vrel
@@ -104,8 +108,9 @@ class Dynamics:
             k_static = q * self._k_static
             my -= k_static * ubz
             mz += k_static * uby
-            # Pitch/yaw damping: q S d (d / 2V) Cmq w = 0.25 rho V S d^2 Cmq w.
-            k_damp = rho * vrel * self._k_damp
+            # Pitch/yaw damping: q S d (d / 2V) Cmq w = 0.25 rho V S d^2 Cmq w, Cmq by Mach
+            # (positive transonic and subsonic: the blunt capsule's dynamic instability).
+            k_damp = rho * vrel * self._k_damp * veh.cmq(mach)
             my += k_damp * wy
             mz += k_damp * wz
             # Canopies. Riser at (-l, 0, 0): torque (-l,0,0) x (-q c u) = q c l (0, -uz, uy).
@@ -114,17 +119,21 @@ class Dynamics:
                 chute = veh.drogue
                 c = chute.cd_area_at(t - t0) * self.drogue_cd_scale
                 cda += c
+                # Swing damping: the canopy (effective lever L = damping_length_m) moves with
+                # the capsule's rate, tilting its drag by (0, -L wz, L wy) / V in body axes.
                 k = q * c * chute.attach_offset_m
-                my -= k * ubz
-                mz += k * uby
+                kr = chute.damping_length_m * ib
+                my -= k * (ubz + kr * wy)
+                mz += k * (uby - kr * wz)
             t0 = self.main_deploy_t_s
             if t0 is not None and self.main_cd_scale > 0.0:
                 chute = veh.main
                 c = chute.cd_area_at(t - t0) * self.main_cd_scale
                 cda += c
                 k = q * c * chute.attach_offset_m
-                my -= k * ubz
-                mz += k * uby
+                kr = chute.damping_length_m * ib
+                my -= k * (ubz + kr * wy)
+                mz += k * (uby - kr * wz)
             fd = -q * cda
             bx += fd * ubx; by += fd * uby; bz += fd * ubz
         bx += self.thrust_n
@@ -133,7 +142,7 @@ class Dynamics:
         fx = r00 * bx + r01 * by + r02 * bz
         fy = r10 * bx + r11 * by + r12 * bz
         fz = r20 * bx + r21 * by + r22 * bz
-        return fx, fy, fz, mx, my, mz, alt, rho, vrel, mach, q, bx, by, bz, lat
+        return fx, fy, fz, mx, my, mz, alt, rho, vrel, mach, q, bx, by, bz, lat, max(-1.0, min(1.0, ubx))
 
     def deriv(self, t: float, s) -> tuple:
         """ds/dt at (t, s)."""

@@ -53,6 +53,9 @@ START = OneOf("kind", {
         "heading_deg": _n("deg", -360, 360, "azimuth of the Earth-relative velocity from north, clockwise"),
         "lat_deg": _n("deg", -90, 90, "geodetic latitude"),
         "lon_deg": _n("deg", -180, 180, "longitude"),
+        "aoa_deg": _n("deg", 0, 90, "initial total angle of attack (body +x tilted from the air-relative "
+                      "velocity, in the pitch plane)", default=0.0),
+        "rates_dps": Vec(3, "deg/s", -30, 30, default=(0.0, 0.0, 0.0), doc="initial body rates"),
     }),
 }, default={"kind": "separation"}, doc="initial condition")
 

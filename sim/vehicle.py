@@ -15,14 +15,19 @@ MIN_INFLATION_S = 0.05
 
 @dataclass(frozen=True, slots=True)
 class ChuteModel:
-    """One canopy: full drag area Cd*S (m^2), inflation time (s), riser arm (m), and
-    the 1-sigma per-run dispersions of Cd (fraction) and inflation time (s)."""
+    """One canopy: full drag area Cd*S (m^2), inflation time (s), riser arm (m), the
+    1-sigma per-run dispersions of Cd (fraction) and inflation time (s), the canopy's
+    distance behind the attachment (m), and the Mach number and dynamic pressure (Pa)
+    above which a deployment fails."""
     name: str
     cd_area_m2: float
     inflation_s: float
     attach_offset_m: float
     cd_sigma: float = 0.0
     inflation_sigma_s: float = 0.0
+    damping_length_m: float = 0.0
+    fail_mach: float = math.inf
+    fail_q_pa: float = math.inf
 
     def dispersed(self, normal) -> ChuteModel:
         """This canopy with Cd and inflation time drawn once (two ``normal()`` draws,
@@ -54,7 +59,8 @@ class VehicleModel:
     cd_mach: tuple[float, ...]
     cd_value: tuple[float, ...]
     cm_alpha_per_rad: float
-    cmq_per_rad: float
+    cmq_mach: tuple[float, ...]
+    cmq_value: tuple[float, ...]
     thrust_n: float
     isp_s: float
     ignition_delay_s: float
@@ -93,25 +99,31 @@ class VehicleModel:
 
     def cd(self, mach: float) -> float:
         """Axial drag coefficient at a Mach number (linear in the table, clamped)."""
-        xs = self.cd_mach
-        if mach <= xs[0]:
-            return self.cd_value[0]
-        if mach >= xs[-1]:
-            return self.cd_value[-1]
-        i = bisect.bisect_right(xs, mach)
-        x0, x1 = xs[i - 1], xs[i]
-        y0, y1 = self.cd_value[i - 1], self.cd_value[i]
-        return y0 + (y1 - y0) * (mach - x0) / (x1 - x0)
+        return _interp(self.cd_mach, self.cd_value, mach)
+
+    def cmq(self, mach: float) -> float:
+        """Pitch-damping sum Cmq + Cm_alphadot at a Mach number, 1/rad (linear, clamped)."""
+        return _interp(self.cmq_mach, self.cmq_value, mach)
 
     def ballistic_coefficient_kg_m2(self, mach: float = 20.0) -> float:
         """m / (Cd A) at entry mass, kg/m^2."""
         return self.entry_mass_kg / (self.cd(mach) * self.ref_area_m2)
 
 
+def _interp(xs, ys, x: float) -> float:
+    if x <= xs[0]:
+        return ys[0]
+    if x >= xs[-1]:
+        return ys[-1]
+    i = bisect.bisect_right(xs, x)
+    x0, x1 = xs[i - 1], xs[i]
+    return ys[i - 1] + (ys[i] - ys[i - 1]) * (x - x0) / (x1 - x0)
+
+
 def _chute(name: str, c: dict) -> ChuteModel:
     area = math.pi * c["diameter_m"] ** 2 / 4.0
     return ChuteModel(name, c["cd"] * area, c["inflation_s"], c["attach_offset_m"],
-                      c["cd_sigma"], c["inflation_sigma_s"])
+                      c["cd_sigma"], c["inflation_sigma_s"], c["damping_length_m"], c["fail_mach"], c["fail_q_pa"])
 
 
 def vehicle_from_config(cfg: dict) -> VehicleModel:
@@ -128,7 +140,8 @@ def vehicle_from_config(cfg: dict) -> VehicleModel:
         cd_mach=tuple(a["cd_mach"]),
         cd_value=tuple(a["cd_value"]),
         cm_alpha_per_rad=a["cm_alpha_per_rad"],
-        cmq_per_rad=a["cmq_per_rad"],
+        cmq_mach=tuple(a["cmq_mach"]),
+        cmq_value=tuple(a["cmq_value"]),
         thrust_n=e["thrust_n"],
         isp_s=e["isp_s"],
         ignition_delay_s=e["ignition_delay_s"],

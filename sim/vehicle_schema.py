@@ -16,6 +16,12 @@ _CHUTE = Struct({
                    "drawn once per run (world construction) from N(1, cd_sigma), floored at 0"),
     "inflation_sigma_s": _n("s", 0, 10, "per-run inflation-time dispersion, 1 sigma: inflation_s + N(0, sigma) "
                             "drawn once per run, floored at 0.05 s"),
+    "damping_length_m": _n("m", 0, 100, "effective lever of the canopy's swing damping: its own motion "
+                         "tilts its drag by (w x L) / V (sim/dynamics.py)"),
+    "fail_mach": _n("-", 0.05, 10, "a canopy deployed above this Mach number fails (fabric and area "
+                    "oscillation: it gives no drag after line stretch)", min_exclusive=True),
+    "fail_q_pa": _n("Pa", 10, 1e6, "a canopy deployed above this dynamic pressure fails (structural)",
+                    min_exclusive=True),
 })
 
 # Deployment envelope: conditions at the pyro pulse (simulator truth) inside which a canopy
@@ -53,7 +59,10 @@ VEHICLE = Struct({
         "cd_mach": ListOf(_n("-", 0, 100), min_len=2, doc="Mach breakpoints of the drag table, increasing"),
         "cd_value": ListOf(_n("-", 0.05, 3), min_len=2, doc="axial drag coefficient at each breakpoint"),
         "cm_alpha_per_rad": _n("1/rad", -2, 0, "static pitch-moment slope (<= 0: statically stable)"),
-        "cmq_per_rad": _n("1/rad", -5, 5, "pitch-damping derivative (negative damps)"),
+        "cmq_mach": ListOf(_n("-", 0, 100), min_len=2, doc="Mach breakpoints of the pitch-damping table, increasing"),
+        "cmq_value": ListOf(_n("1/rad", -5, 5), min_len=2, doc="pitch-damping sum Cmq + Cm_alphadot at each "
+                            "breakpoint, ref. diameter and d / (2V) (negative damps, positive is the dynamic "
+                            "instability of blunt capsules)"),
     }),
     "engine": Struct({
         "thrust_n": _n("N", 0, 1e5, "vacuum thrust along body +x"),
@@ -83,6 +92,11 @@ def check_vehicle(cfg: dict) -> dict:
         raise ConfigError("", "aero.cd_value", f"expected {len(a['cd_mach'])} values (one per cd_mach entry), got {len(a['cd_value'])}")
     if any(b <= x for x, b in zip(a["cd_mach"], a["cd_mach"][1:])):
         raise ConfigError("", "aero.cd_mach", "expected strictly increasing Mach numbers")
+    if len(a["cmq_mach"]) != len(a["cmq_value"]):
+        raise ConfigError("", "aero.cmq_value", f"expected {len(a['cmq_mach'])} values (one per cmq_mach entry), "
+                          f"got {len(a['cmq_value'])}")
+    if any(b <= x for x, b in zip(a["cmq_mach"], a["cmq_mach"][1:])):
+        raise ConfigError("", "aero.cmq_mach", "expected strictly increasing Mach numbers")
     env = cfg["deployment_envelope"]
     for path, lo, hi in (("drogue", "mach_min", "mach_max"), ("main", "alt_min_m", "alt_max_m")):
         e = env[path]

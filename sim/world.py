@@ -35,6 +35,8 @@ from sim.vehicle import VehicleModel
 STEP_OMEGA_H = 0.4
 #: Step bounds, s: the largest (vacuum coast, orbit period 5500 s), the smallest.
 STEP_MAX_S = 0.5
+#: Step times the canopies' swing-damping rate (a real pole; RK4's limit is 2.78).
+STEP_DAMP_H = 1.0
 STEP_MIN_S = 0.002
 #: Step while the motor burns (thrust onset and cutoff resolved to 20 ms), s.
 STEP_BURN_S = 0.02
@@ -68,6 +70,7 @@ class Truth(NamedTuple):
     specific_force_body: tuple[float, float, float]
     rates_body: tuple[float, float, float]
     mass_kg: float
+    aoa_deg: float = 0.0    # total angle of attack: body +x (heat shield) from the air-relative velocity
 
 
 def make_atmosphere(env: dict):
@@ -131,6 +134,8 @@ class World:
         self.water = WaterSwitchModel(hardware["water"])
         self.iridium = IridiumModel(hardware["iridium"], self.noise)
         self.float_inflated = False
+        #: canopy -> why it failed at deployment (opened above its fail_mach or fail_q_pa)
+        self.canopy_failed: dict[str, str] = {}
         self.splash: dict | None = None
         self._float_ecef: tuple | None = None
         self._truth: Truth | None = None
@@ -139,6 +144,7 @@ class World:
         self.burn_dv_mps = 0.0       # integral of thrust / mass: the delta-v the motor delivered
         self.faults = FaultSchedule.from_specs(faults or [])
         self._q_pa = 0.0
+        self._rho_v = 0.0
         self._update_q()
 
     # ---- initial conditions -------------------------------------------------
@@ -162,8 +168,19 @@ class World:
         vrel = tuple(ve * a + vn * b + vu * c for a, b, c in zip(e, n, u))
         w = self.omega
         vel = (vrel[0] - w * r[1], vrel[1] + w * r[0], vrel[2])
-        q = quat_from_axes_x(vrel, hint_z=tuple(-c for c in u))
-        return [*r, *vel, *q, 0.0, 0.0, 0.0, v.entry_mass_kg]
+        a = math.radians(start.get("aoa_deg", 0.0))
+        x_dir = vrel
+        if a:
+            # Tilt body +x from the air-relative velocity toward local up, in the pitch plane.
+            vn_ = math.sqrt(sum(c * c for c in vrel))
+            vh = tuple(c / vn_ for c in vrel)
+            k = sum(p * q_ for p, q_ in zip(u, vh))
+            perp = tuple(p - k * q_ for p, q_ in zip(u, vh))
+            pn = math.sqrt(sum(c * c for c in perp))
+            x_dir = tuple(math.cos(a) * q_ + math.sin(a) * p / pn for p, q_ in zip(perp, vh))
+        q = quat_from_axes_x(x_dir, hint_z=tuple(-c for c in u))
+        rates = tuple(math.radians(d) for d in start.get("rates_dps", (0.0, 0.0, 0.0)))
+        return [*r, *vel, *q, *rates, v.entry_mass_kg]
 
     # ---- stepping ---------------------------------------------------------------
     def _inflating(self) -> bool:
@@ -193,9 +210,19 @@ class World:
         if d.main_deploy_t_s is not None:
             k += v.main.cd_area_m2 * v.main.attach_offset_m
         w2 = self._q_pa * k / min(v.inertia_kgm2)
-        if w2 <= (STEP_OMEGA_H / STEP_MAX_S) ** 2:
-            return STEP_MAX_S
-        return max(STEP_MIN_S, STEP_OMEGA_H / math.sqrt(w2))
+        # Swing damping of a trailing canopy, rate 0.5 rho V (Cd S) l L / I (sim/dynamics.py):
+        # RK4 is stable for h rate < 2.78 on a real pole; STEP_DAMP_H keeps it well inside.
+        c = 0.0
+        if d.drogue_deploy_t_s is not None:
+            c += v.drogue.cd_area_m2 * v.drogue.attach_offset_m * v.drogue.damping_length_m
+        if d.main_deploy_t_s is not None:
+            c += v.main.cd_area_m2 * v.main.attach_offset_m * v.main.damping_length_m
+        h = STEP_MAX_S
+        if c > 0.0:
+            h = min(h, STEP_DAMP_H / max(1e-9, 0.5 * self._rho_v * c / min(v.inertia_kgm2)))
+        if w2 > (STEP_OMEGA_H / h) ** 2:
+            h = STEP_OMEGA_H / math.sqrt(w2)
+        return max(STEP_MIN_S, h)
 
     def _update_q(self) -> float:
         """Dynamic pressure of the current state (for the step choice), Pa; returns altitude m."""
@@ -208,7 +235,9 @@ class World:
         if wind is not None:
             wx, wy, wz = wind.eci(x, y, lat, alt)
             ux, uy, uz = ux - wx, uy - wy, uz - wz
-        self._q_pa = 0.5 * rho * (ux * ux + uy * uy + uz * uz)
+        v2 = ux * ux + uy * uy + uz * uz
+        self._q_pa = 0.5 * rho * v2
+        self._rho_v = rho * math.sqrt(v2)         # q / V x 2: the canopies' swing damping goes with it
         return alt
 
     def advance_to(self, t_next: float) -> None:
@@ -307,7 +336,7 @@ class World:
         heat = SUTTON_GRAVES_K * math.sqrt(rho / self.vehicle.nose_radius_m) * vrel ** 3
         load = math.sqrt(bx * bx + by * by + bz * bz) / m / earth.G0_MPS2
         self._truth = Truth(self.t, lat, lon, alt, speed, fpa, mach, q, load, heat,
-                            (bx / m, by / m, bz / m), (s[10], s[11], s[12]), m)
+                            (bx / m, by / m, bz / m), (s[10], s[11], s[12]), m, math.degrees(math.acos(f[15])))
         return self._truth
 
     def _rot_eci_to_body(self):
@@ -351,8 +380,8 @@ class World:
         self.rcs.failed_off = closed
         self.rcs.set_stuck_open(opened)
         self.pyro.no_fire = {f.spec["target"].split(".")[1] for f in fs.active(t, "pyro.")}
-        self.dyn.drogue_cd_scale = 0.0 if any(fs.active(t, "chute.drogue")) else 1.0
-        self.dyn.main_cd_scale = 0.0 if any(fs.active(t, "chute.main")) else 1.0
+        self.dyn.drogue_cd_scale = 0.0 if "drogue" in self.canopy_failed or any(fs.active(t, "chute.drogue")) else 1.0
+        self.dyn.main_cd_scale = 0.0 if "main" in self.canopy_failed or any(fs.active(t, "chute.main")) else 1.0
 
     def fire_pyro(self, channel: str) -> bool:
         """Firing pulse on a pyro channel and its physical effect."""
@@ -362,8 +391,10 @@ class World:
             return True                    # a dud: the pulse went out, nothing happened
         d = self.dyn
         if channel == "drogue" and d.drogue_deploy_t_s is None and d.main_deploy_t_s is None:
+            self._canopy_rating(self.vehicle.drogue)
             d.drogue_deploy_t_s = self.t
         elif channel == "main" and d.main_deploy_t_s is None:
+            self._canopy_rating(self.vehicle.main)
             d.main_deploy_t_s = self.t
             d.drogue_deploy_t_s = None
         elif channel == "main_release":
@@ -373,6 +404,31 @@ class World:
             self.float_inflated = True
         self._truth = None
         return True
+
+    def riser_loads_n(self) -> tuple[float, float]:
+        """Drag each canopy transmits through its riser now, N (drogue, main; 0 when stowed,
+        released or failed): q times its drag area as inflated."""
+        d, q = self.dyn, self.truth().q_pa
+        out = []
+        for chute, t0, scale in ((self.vehicle.drogue, d.drogue_deploy_t_s, d.drogue_cd_scale),
+                                 (self.vehicle.main, d.main_deploy_t_s, d.main_cd_scale)):
+            out.append(0.0 if t0 is None else q * chute.cd_area_at(self.t - t0) * scale)
+        return out[0], out[1]
+
+    def _canopy_rating(self, chute) -> None:
+        """A canopy opened above its rating fails: no drag from it (torn at line stretch)."""
+        tr = self.truth()
+        why = None
+        if tr.mach > chute.fail_mach:
+            why = f"opened at Mach {tr.mach:.2f}, above its {chute.fail_mach:g} rating"
+        elif tr.q_pa > chute.fail_q_pa:
+            why = f"opened at {tr.q_pa:.0f} Pa, above its {chute.fail_q_pa:g} Pa rating"
+        if why is not None:
+            self.canopy_failed[chute.name] = why
+            if chute.name == "drogue":
+                self.dyn.drogue_cd_scale = 0.0
+            else:
+                self.dyn.main_cd_scale = 0.0
 
     def release(self) -> None:
         """The berthing latch opens: the capsule drifts away with the separation push."""

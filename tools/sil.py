@@ -146,7 +146,8 @@ class SilRun:
             if d["channel"] in ("drogue", "main"):
                 tr = self.world.truth()
                 self.deploys[d["channel"]] = {"deploy_t_s": _r(e.t_s, 3), "alt_m": _r(tr.alt_m, 1),
-                                              "mach": _r(tr.mach), "q_pa": _r(tr.q_pa, 1), "trigger": d["trigger"]}
+                                              "mach": _r(tr.mach), "q_pa": _r(tr.q_pa, 1), "trigger": d["trigger"],
+                                              "aoa_deg": _r(tr.aoa_deg, 2)}
                 self.pulse_truth[(round(e.t_s, 6), d["channel"])] = self.deploys[d["channel"]]
                 if d["channel"] == "drogue":
                     self.nav_errors["drogue"] = self._nav_error()
@@ -189,6 +190,8 @@ class SilRun:
         ei_t = None
         peak = {"load_g": 0.0, "q_pa": 0.0, "heat": 0.0}
         peak_at = None
+        chute_out = False
+        riser = {"drogue": (0.0, None), "main": (0.0, None)}   # peak riser load N and its time
         next_rec = 0.0
         wall0 = time.perf_counter()
         k = 0
@@ -211,7 +214,13 @@ class SilRun:
             if ei_t is None and tr.alt_m <= ENTRY_INTERFACE_M:
                 ei_t = next_rec = t
                 self.nav_errors["entry_interface"] = self._nav_error()
-            if ei_t is not None and w.splash is None:
+            if chute_out or w.dyn.drogue_deploy_t_s is not None or w.dyn.main_deploy_t_s is not None:
+                chute_out = True           # the entry peak is the capsule's own, before any canopy
+                if w.splash is None:
+                    for ch, f_n in zip(("drogue", "main"), w.riser_loads_n()):
+                        if f_n > riser[ch][0]:
+                            riser[ch] = (f_n, t)
+            elif ei_t is not None and w.splash is None:
                 if tr.load_g > peak["load_g"]:
                     peak["load_g"] = tr.load_g
                     peak_at = tr
@@ -228,6 +237,12 @@ class SilRun:
                 self.interrupted_by = self.stop_signal
                 break
         wall = time.perf_counter() - wall0
+        for ch, (f_n, at) in riser.items():
+            if ch in self.deploys and at is not None:
+                self.deploys[ch].update(peak_riser_load_n=_r(f_n, 1), peak_riser_load_t_s=_r(at, 3),
+                                        peak_riser_load_g=_r(f_n / (w.s[13] * 9.80665), 3))
+            if ch in self.deploys:
+                self.deploys[ch]["canopy"] = w.canopy_failed.get(ch, "ok")
         summary = self._summary(t, wall, ei_t, peak, peak_at)
         self._close(summary)
         return summary
@@ -277,6 +292,7 @@ class SilRun:
             t_end_s=t_end, final_phase=self.app.phases.phase.value, reached_landed="LANDED" in reached,
             splash=None if splash is None else Splash(splash["t_s"], splash["vertical_speed_mps"]),
             pulses=tuple(pulses), beacon_reports=len(w.iridium.delivered),
+            canopy_failures=tuple(sorted(w.canopy_failed.items())),
             task_exceptions=self.anomaly_log.task_exceptions(),
             monitor_responses=self.anomaly_log.monitor_responses())
         result, reasons = judge(facts, Envelope.from_vehicle(self.sc.vehicle))

@@ -17,6 +17,8 @@ Requirements
       pressure and altitude at the pulse): drogue Mach in [mach_min, mach_max] and
       q <= q_max_pa; main altitude in [alt_min_m, alt_max_m], Mach <= mach_max and
       q <= q_max_pa;
+   c2. no canopy failed (the simulator tears one opened above its rating:
+      ``chutes.*.fail_mach`` / ``fail_q_pa`` of config/vehicle.yaml);
    d. no pyro channel fired more than once;
    e. every pulse was in a phase its channel allows (``fsw.pyro.ALLOWED_PHASES``);
       a pulse in an unknown phase is not shown to be allowed, so it is a violation;
@@ -124,6 +126,7 @@ class RunFacts:
     beacon_reports: int                 # beacon reports delivered (Iridium gateway side)
     task_exceptions: tuple[Repeated, ...] = field(default=())    # what = "task <name>", detail = first "Type: msg"
     monitor_responses: tuple[Repeated, ...] = field(default=())  # what = monitor, detail = response
+    canopy_failures: tuple[tuple[str, str], ...] = field(default=())  # (canopy, why): opened above its rating
 
 
 # ---- the rule -----------------------------------------------------------------------------
@@ -212,6 +215,7 @@ def judge(facts: RunFacts, envelope: Envelope, allowed_phases=ALLOWED_PHASES) ->
             landing.append(f"vertical splash speed {v} m/s, above {lim} m/s")
     for p in facts.pulses:                                              # c: envelope
         always += envelope_violations(p, envelope)
+    always += [f"{ch} canopy failed: {why}" for ch, why in facts.canopy_failures]
     for ch in sorted({p.channel for p in facts.pulses},                 # d: once only
                      key=lambda c: (_CHANNEL_ORDER.index(c) if c in _CHANNEL_ORDER else 99, c)):
         ts = [p.t_s for p in facts.pulses if p.channel == ch]

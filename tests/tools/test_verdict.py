@@ -29,12 +29,12 @@ def envelope() -> Envelope:
 
 
 def nominal_facts(**changes) -> RunFacts:
-    """A clean landing in the shape of the nominal SIL flight (issue 2 closing note: drogue at
-    Mach 0.37 / 12.0 km, main at 2.99 km; splash 6.4 m/s; every channel once, in its phase)."""
+    """A clean landing in the shape of the nominal SIL flight (issue 9: drogue at Mach 1.34 /
+    28.2 km, main at 3.00 km; splash 6.4 m/s; every channel once, in its phase)."""
     f = RunFacts(
         t_end_s=4909.0, final_phase="LANDED", reached_landed=True,
         splash=Splash(4309.4, 6.4),
-        pulses=(PyroPulse("drogue", 3653.2, "ENTRY", mach=0.37, q_pa=1895.0, alt_m=11952.0),
+        pulses=(PyroPulse("drogue", 3653.2, "ENTRY", mach=1.34, q_pa=1996.0, alt_m=28157.0),
                 PyroPulse("main", 3883.3, "DROGUE", mach=0.09, q_pa=418.0, alt_m=2988.0),
                 PyroPulse("main_release", 4313.0, "LANDED"),
                 PyroPulse("float", 4314.0, "LANDED")),
@@ -48,11 +48,13 @@ def with_pulse(facts: RunFacts, channel: str, **changes) -> RunFacts:
 
 # ---- the envelope in config/vehicle.yaml -------------------------------------------------------
 def test_envelope_brackets_the_nominal_deployments_and_rejects_hypersonic_ones(envelope):
-    # config/vehicle.yaml: DGB flight heritage to about Mach 2 (NASA TM X-1575: Mach 1.91), a few kPa;
-    # the main rated for the drogue-out terminal q, 1.73 kPa; main between 1 and 6 km.
+    # config/vehicle.yaml: issue 9's drogue envelope Mach 0.6-1.6 (DGB practice; Stardust near 1.4),
+    # a few kPa; the main rated for the drogue-out terminal q, 1.73 kPa; main between 1 and 6 km.
     d, m = envelope.drogue, envelope.main
-    assert d.mach_min <= 0.37 < 1.4 <= d.mach_max <= 2.2         # today's drogue and Stardust's both inside
-    assert 1895.0 < d.q_max_pa <= 10_000.0
+    assert d.mach_min == 0.6 and d.mach_max == 1.6               # issue 9 item 5
+    assert d.mach_min < 1.34 < 1.4 < d.mach_max                  # today's drogue and Stardust's both inside
+    assert not d.mach_min <= 0.37 <= d.mach_max                  # the old 12 km subsonic opening is out
+    assert 1996.0 < d.q_max_pa <= 10_000.0
     assert m.alt_min_m <= 1700.0 and 3000.0 <= m.alt_max_m        # timer backup near 1.7 km, plan 3 km
     assert 0.23 < m.mach_max < 1.0                                # drogue-out opening at 6 km; subsonic canopy
     assert 418.0 < 1733.0 < m.q_max_pa                            # under drogue, and drogue out
@@ -73,8 +75,15 @@ def test_mach_10_drogue_with_a_soft_landing_is_failed(envelope):
     f = with_pulse(nominal_facts(), "drogue", mach=9.8, q_pa=45_000.0, alt_m=60_000.0)
     result, reasons = judge(f, envelope)
     assert result == "failed"
-    assert any("drogue fired at Mach 9.80, above the envelope's 2.00" in r for r in reasons), reasons
+    assert any("drogue fired at Mach 9.80, above the envelope's 1.60" in r for r in reasons), reasons
     assert any("drogue fired at q 45000 Pa, above the envelope's 4000 Pa" in r for r in reasons), reasons
+
+
+def test_a_canopy_that_failed_fails_the_run_and_says_why(envelope):
+    f = replace(nominal_facts(), canopy_failures=(("drogue", "opened at Mach 2.50, above its 2.2 rating"),))
+    result, reasons = judge(f, envelope)
+    assert result == "failed"
+    assert "drogue canopy failed: opened at Mach 2.50, above its 2.2 rating" in reasons
 
 
 def test_main_outside_its_altitude_band_or_q_is_failed(envelope):
@@ -87,8 +96,8 @@ def test_main_outside_its_altitude_band_or_q_is_failed(envelope):
 
 
 def test_reason_shows_enough_digits_to_tell_value_from_limit(envelope):
-    _, reasons = judge(with_pulse(nominal_facts(), "drogue", mach=2.004), envelope)
-    assert any("Mach 2.004, above the envelope's 2.000" in r for r in reasons), reasons
+    _, reasons = judge(with_pulse(nominal_facts(), "drogue", mach=1.604), envelope)
+    assert any("Mach 1.604, above the envelope's 1.600" in r for r in reasons), reasons
 
 
 def test_main_released_before_splashdown_is_failed(envelope):
