@@ -41,8 +41,9 @@ SEED = 11
 
 #: Free flight in orbit just after separation (tip-off rates; motor loaded).
 ORBIT = SC.start
-#: Low and slow in the atmosphere: baros in range, GPS visible, drag, Iridium antenna clear.
-LOW = {"kind": "entry_interface", "alt_m": 12_000.0, "speed_mps": 250.0, "fpa_deg": -40.0,
+#: Low and slow in the atmosphere: baros in range, GPS visible, drag, Iridium antenna clear; Mach
+#: 0.44 and q 2.6 kPa, inside every canopy's rating (config/vehicle.yaml fail_mach, fail_q_pa).
+LOW = {"kind": "entry_interface", "alt_m": 12_000.0, "speed_mps": 130.0, "fpa_deg": -40.0,
        "heading_deg": 90.0, "lat_deg": -20.0, "lon_deg": 170.0}
 #: Body rates given to the LOW capsule so every IMU axis carries a moving signal, rad/s.
 LOW_RATES = (0.4, 0.3, -0.25)
