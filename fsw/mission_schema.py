@@ -161,6 +161,8 @@ LANDING = Struct({
     "water_arm_alt_m": _n("m", 10, 5000, "water-switch detection arms below this barometric (or fresh GPS) altitude (Mars Polar Lander: arm late)"),
     "water_persist_s": _n("s", 0.1, 30, "the water switch must read wet this long"),
     "still_window_s": _n("s", 5, 600, "backup: barometric altitude steady over this window means floating"),
+    "confirm_window_s": _n("s", 1, 60, "a wet water switch needs a second sign: the barometric altitude steady "
+                           "within still_tol_m over this window (or a GPS altitude below release_max_gps_alt_m)"),
     "still_tol_m": _n("m", 1, 100, "backup: max baro altitude spread over the window"),
     "still_max_alt_m": _n("m", 10, 2000, "backup: only below this barometric altitude"),
     "release_delay_s": _n("s", 0, 60, "main canopy release after splashdown"),

@@ -8,7 +8,12 @@ Requirements
    read wet), or without a valid baro after the main has fired; its
    persistence latch is cleared when it arms (Mars Polar Lander 1999: a
    latched transient). A water switch the monitors have declared failed is not
-   used.
+   used. A wet switch counts only with a second, dissimilar sign of the sea
+   (``second_sign``): the barometric altitude steady within ``landing.still_tol_m``
+   over ``landing.confirm_window_s`` below ``landing.still_max_alt_m`` (motion
+   stopped: under the main it falls ~6 m/s), or a fresh GPS altitude at or below
+   ``landing.release_max_gps_alt_m``; with neither sensor usable, the switch alone.
+   A wet transient under the canopy then declares nothing.
 2. Dissimilar backup: barometric altitude below ``landing.still_max_alt_m`` and
    steady within ``landing.still_tol_m`` over ``landing.still_window_s``.
 3. Last resort (no usable sensor): ``landing.backup_s`` after the main fired,
@@ -46,7 +51,8 @@ class LandingTask:
     name = "landing"
     PARAMS = ("landing.water_arm_alt_m", "landing.water_persist_s", "landing.still_window_s",
               "landing.still_tol_m", "landing.still_max_alt_m", "landing.release_delay_s",
-              "landing.float_delay_s", "landing.backup_s", "landing.release_max_gps_alt_m")
+              "landing.float_delay_s", "landing.backup_s", "landing.release_max_gps_alt_m",
+              "landing.confirm_window_s")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -54,6 +60,7 @@ class LandingTask:
         self._t_prev: float | None = None       # last run's time: elapsed-time integration
         self._armed = False
         self._wet_s = 0.0
+        self._sign: str | None = None
         self._hist: deque = deque()
         s = ctx.store.get(STORE_KEY) or {}
         self.splash_t_s = s.get("splash_t_s")
@@ -90,30 +97,52 @@ class LandingTask:
                 self._armed = True
                 self._wet_s = 0.0
                 ctx.events.emit(Severity.ACTIVITY_LO, "SPLASH_DETECT_ARMED", f"water switch armed ({by})", by=by)
+        if alt is not None:
+            self._hist.append((t_s, alt))
+            while self._hist and self._hist[0][0] < t_s - p["landing.still_window_s"]:
+                self._hist.popleft()
+        else:
+            self._hist.clear()
         reason = None
         if self._armed and water_ok:
             step = self.dt if self._t_prev is None else max(0.0, t_s - self._t_prev)   # cycle slips count
             self._wet_s = self._wet_s + step if ctx.hal.water.wet() else 0.0
             if self._wet_s >= p["landing.water_persist_s"] - 1e-9:     # sums of 0.1 s steps fall short of 1.0
-                reason = "water switch"
+                sign = self.second_sign(t_s, alt)
+                if sign is not None:
+                    reason = "water switch"
+                    self._sign = sign
         if alt is not None:
-            self._hist.append((t_s, alt))
-            while self._hist and self._hist[0][0] < t_s - p["landing.still_window_s"]:
-                self._hist.popleft()
             span_s = self._hist[-1][0] - self._hist[0][0]
             if reason is None and span_s >= p["landing.still_window_s"] - self.dt and alt < p["landing.still_max_alt_m"]:
                 alts = [a for _, a in self._hist]
                 if max(alts) - min(alts) <= p["landing.still_tol_m"]:
                     reason = "baro steady"
-        else:
-            self._hist.clear()
         if reason is None and main_t_s is not None and t_s >= main_t_s + p["landing.backup_s"]:
             reason = "timer"
         if reason is not None:
             self.splash_t_s, self.trigger = t_s, reason
             ctx.store.put(STORE_KEY, {"splash_t_s": t_s, "trigger": reason})
-            ctx.events.emit(Severity.ACTIVITY_HI, "SPLASHDOWN", f"splashdown detected by {reason}", trigger=reason)
+            ctx.events.emit(Severity.ACTIVITY_HI, "SPLASHDOWN", f"splashdown detected by {reason}"
+                            + (f" ({self._sign})" if reason == "water switch" else ""), trigger=reason,
+                            confirmed_by=self._sign if reason == "water switch" else None)
             ctx.phases.request(Trigger.SPLASHDOWN, reason)
+
+    def second_sign(self, t_s: float, alt) -> str | None:
+        """Requirement 1: the dissimilar sign that goes with a wet switch, or None."""
+        ctx, p = self.ctx, self.ctx.params.v
+        gps = ctx.bus.latest(GpsRecord)
+        gps_ok = gps.fix is not None and t_s - gps.t_s <= GPS_FRESH_S
+        if gps_ok and gps.fix.alt_m <= p["landing.release_max_gps_alt_m"]:
+            return f"GPS {gps.fix.alt_m:.0f} m"
+        if alt is not None:
+            w = p["landing.confirm_window_s"]
+            recent = [a for t, a in self._hist if t >= t_s - w]
+            if self._hist and self._hist[0][0] <= t_s - w + 1e-6 and alt < p["landing.still_max_alt_m"] \
+                    and max(recent) - min(recent) <= p["landing.still_tol_m"]:
+                return "baro still"
+            return None
+        return None if gps_ok else "switch alone (no baro, no GPS)"
 
     def _post_landing(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v

@@ -1,4 +1,5 @@
-"""Landing task: water switch armed late (Mars Polar Lander), baro-steady backup, timer backup, post-splash pyros."""
+"""Landing task: water switch armed late (Mars Polar Lander) and confirmed by a second sign, baro-steady
+backup, timer backup, post-splash pyros."""
 from __future__ import annotations
 
 import pytest
@@ -31,22 +32,47 @@ def test_water_transient_above_the_arming_altitude_is_ignored():
     rig.dev.water.is_wet = True                               # spray, a wet switch, a transient
     rig.run(ld, 3.0, before=under_main(rig, 2000.0))
     assert rig.phases.phase is Phase.MAIN
-    alt = iter(range(700, 0, -1))                             # 1 m per sample through the arming altitude
-    n = rig.run(ld, 15.0, before=under_main(rig, lambda: float(next(alt))),
-                until=lambda: rig.phases.phase is Phase.LANDED)
+    alt = iter(range(700, 0, -1))                             # 10 m/s through the arming altitude
+    rig.run(ld, 15.0, before=under_main(rig, lambda: float(next(alt))))
     armed = rig.last("SPLASH_DETECT_ARMED")
     assert armed is not None
+    assert rig.phases.phase is Phase.MAIN                     # wet, armed, but still falling: no second sign
+    n = rig.run(ld, 10.0, before=under_main(rig, 0.0), until=lambda: rig.phases.phase is Phase.LANDED)
     assert rig.phases.phase is Phase.LANDED
-    assert rig.now - armed.t_s == pytest.approx(1.0, abs=0.11)   # the latch restarted when it armed
-    assert n > 100
-    assert ld.trigger == "water switch"
+    assert n == pytest.approx(50, abs=2)                      # the baro still for landing.confirm_window_s
+    assert ld.trigger == "water switch" and rig.last("SPLASHDOWN").data["confirmed_by"] == "baro still"
+
+
+@pytest.mark.parametrize("alt_m", [300.0, 50.0])
+def test_a_wet_transient_under_the_main_declares_nothing(alt_m):
+    """A switch wet for seconds while the capsule still falls 6 m/s: no second sign, no
+    splashdown, no release (the arming altitude 600 m is passed)."""
+    rig, ld = main_rig()
+    alt = iter(alt_m + 6.0 - 0.6 * i for i in range(1000))
+    rig.dev.water.is_wet = True
+    rig.run(ld, 4.0, before=under_main(rig, lambda: next(alt)))
+    rig.dev.water.is_wet = False
+    rig.run(ld, 3.0, before=under_main(rig, lambda: next(alt)))
+    assert rig.phases.phase is Phase.MAIN and rig.dev.pyro.requests == []
+
+
+def test_a_low_gps_altitude_is_a_second_sign():
+    rig, ld = main_rig()
+    rig.dev.water.is_wet = True
+    alt = iter(30.0 - 0.6 * i for i in range(1000))          # baro still falling (offset day)
+
+    def before(t):
+        under_main(rig, lambda: next(alt))(t)
+        rig.publish(GpsRecord(t, True, GpsFix(t, True, alt_m=4.0)))
+    rig.run(ld, 1.2, before=before, until=lambda: rig.phases.phase is Phase.LANDED)
+    assert rig.phases.phase is Phase.LANDED and rig.last("SPLASHDOWN").data["confirmed_by"] == "GPS 4 m"
 
 
 def test_water_switch_splash_releases_the_main_then_inflates_the_float():
     rig, ld = main_rig()
     rig.run(ld, 1.0, before=under_main(rig, 300.0))
     rig.dev.water.is_wet = True
-    rig.run(ld, 1.2, before=under_main(rig, 0.0), until=lambda: rig.phases.phase is Phase.LANDED)
+    rig.run(ld, 6.2, before=under_main(rig, 0.0), until=lambda: rig.phases.phase is Phase.LANDED)
     assert rig.phases.phase is Phase.LANDED
     t_splash = ld.splash_t_s
     assert rig.store.get("landing") == {"splash_t_s": t_splash, "trigger": "water switch"}
@@ -91,7 +117,7 @@ def test_timer_backup_declares_landed_without_releasing_the_main():
 def test_reset_on_the_water_fires_only_what_has_not_fired():
     rig, ld = main_rig()
     rig.dev.water.is_wet = True
-    rig.run(ld, 1.5, before=under_main(rig, 0.0), until=lambda: rig.phases.phase is Phase.LANDED)
+    rig.run(ld, 6.5, before=under_main(rig, 0.0), until=lambda: rig.phases.phase is Phase.LANDED)
     rig.run(ld, 2.5, before=under_main(rig, 0.0))
     assert rig.dev.pyro.pulses == ["main_release"]
     rig2 = rig.reboot()
