@@ -80,7 +80,8 @@ class ChuteTask:
 
     def _save(self) -> None:
         self.ctx.store.put(STORE_KEY, {"onset_t_s": self.onset_t_s, "g_arm_t_s": self.g_arm_t_s,
-                                       "baro_in_t_s": self.baro_in_t_s, "drogue_t_s": self.drogue_t_s, "drogue_trigger": self.drogue_trigger,
+                                       "baro_in_t_s": self.baro_in_t_s, "drogue_t_s": self.drogue_t_s,
+                                       "drogue_trigger": self.drogue_trigger,
                                        "main_t_s": self.main_t_s, "main_trigger": self.main_trigger})
 
     def _phase_changed(self, change) -> None:

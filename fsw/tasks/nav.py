@@ -27,7 +27,9 @@ Requirements
    their velocities), re-initialise position and
    velocity from the GPS (NAV_REINIT_GPS) - only when the accelerometer was
    integrated since the last accepted fix and the run of rejections began after
-   that (a burn, entry: the inertial solution is what may have failed); a GPS that
+   that (a burn, entry: the inertial solution is what may have failed), or when the
+   run began after entry onset (EdlRecord.onset_t_s: in the atmosphere an inertial
+   solution without a working accelerometer knows nothing of the drag); a GPS that
    jumped in a gravity coast is refused, also through a later burn.
 5b. Once the deorbit burn has measured the accelerometer's thrust axis wrong
    (BurnRecord.accel_x_scale: its dv over the GPS's or the chamber pressure's; -1 for

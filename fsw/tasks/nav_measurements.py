@@ -11,7 +11,7 @@ from fsw.events import Severity
 from fsw.flightmath import ecef_to_eci, eci_to_latlonalt, gravity
 from fsw.gnc.burn_dv import gps_inertial_velocity
 from fsw.gnc.ekf import attitude_error
-from fsw.records import AirDataRecord, GpsRecord, HealthRecord
+from fsw.records import AirDataRecord, EdlRecord, GpsRecord, HealthRecord
 
 #: The fused barometric altitude is used at most this often, s (its errors are slow:
 #: atmosphere and port, not white noise, so faster use would overweight it).
@@ -85,9 +85,14 @@ class NavMeasurements:
             if math.dist(pred, r_gps) > tol:
                 rej.clear()
         rej.append((t_s, r_gps, v_gps))
-        # The run of rejections must have begun after the accelerometer came into use: a GPS
-        # that jumped during a gravity coast is still refused through a later burn.
-        if len(rej) < p["nav.gps_reinit_n"] or self._accel_since_t_s is None or rej[0][0] < self._accel_since_t_s:
+        # The run of rejections must have begun after the accelerometer came into use, or
+        # after entry onset (a dead accelerometer integrates no drag): a GPS that jumped
+        # during a gravity coast is still refused through a later burn.
+        if len(rej) < p["nav.gps_reinit_n"]:
+            return
+        onset = self.ctx.bus.latest(EdlRecord).onset_t_s
+        after_accel = self._accel_since_t_s is not None and rej[0][0] >= self._accel_since_t_s
+        if not (after_accel or (onset is not None and rej[0][0] >= onset)):
             return
         kf = self.kf
         off = math.dist(kf.r, r_gps)
@@ -96,7 +101,7 @@ class NavMeasurements:
         rej.clear()
         self._accel_since_t_s = None
         self.ctx.events.emit(Severity.WARNING_HI, "NAV_REINIT_GPS", f"{p['nav.gps_reinit_n']} consistent GPS fixes "
-                             f"rejected after accelerometer use: position and velocity re-initialised from the GPS "
+                             f"rejected after accelerometer use or entry: position and velocity re-initialised from the GPS "
                              f"({off:.0f} m away)", offset_m=round(off, 1))
 
     def _star(self, t_s: float) -> None:

@@ -8,7 +8,7 @@ import pytest
 from fakes import Rig, copy_slots
 from fsw.flightmath import MU_M3PS2, OMEGA_E_RADPS, eci_to_latlonalt
 from fsw.phases import Phase
-from fsw.records import HealthRecord, ImuRecord, NavRecord
+from fsw.records import EdlRecord, HealthRecord, ImuRecord, NavRecord
 from hal.devices import GpsFix
 
 R0 = 6778137.0
@@ -378,3 +378,24 @@ def test_a_gps_that_jumped_in_a_coast_is_still_refused_through_a_later_burn():
     assert rig.last("NAV_REINIT_GPS") is None and nav.gated["gps"] >= 35
     err = math.dist(rig.bus.latest(NavRecord).r_eci_m, ref[0].bus.latest(NavRecord).r_eci_m)
     assert err < 50.0
+
+
+@pytest.mark.parametrize("onset", [False, True])
+def test_after_entry_onset_a_dead_accelerometer_does_not_block_the_gps(onset):
+    """imu_accel_dropout_burn's hazard: the accelerometer dead since the burn, so nothing was
+    'integrated' and the drag of entry is unknown to the inertial solution. Fixes rejected
+    consistently after entry onset re-initialise from the GPS (the drogue's navigated Mach
+    needs it); with no onset on record (a coast) the same run does not."""
+    rig, nav = loaded(Phase.ENTRY)
+    ref = loaded(Phase.ENTRY)
+    rig.dev.imu.set(accel=(0.0, 0.0, 0.0))              # reads nothing: the drag is missed
+    ref[0].dev.imu.set(accel=(30.0, 0.0, 0.0))           # the truth: 3 g of drag
+    follow = _gps_follow(rig, ref)
+    t_onset = rig.now
+
+    def before(t):
+        if onset:
+            rig.publish(EdlRecord(t, True, onset_t_s=t_onset))
+        follow(t)
+    rig.run(nav, float(rig.params.v["nav.gps_reinit_n"]) + 3.0, before=before)
+    assert (rig.last("NAV_REINIT_GPS") is not None) is onset
