@@ -297,3 +297,18 @@ def test_no_chute_from_coast_or_orbit():
         c = rig.build("chutes")
         rig.run(c, n=3, before=sensed(rig, 0.0, 500.0))       # a wild baro reading in orbit
         assert rig.dev.pyro.requests == []
+
+
+def test_baro_range_timer_resumes_from_the_store_after_a_reset():
+    """No g-arm (accelerometer dead): a processor reset after the barometers came into range
+    keeps the timer's start; the drogue fires at the same time as without the reset."""
+    rig, c = entry()
+    rig.run(c, n=1, before=flow(rig, nav=1.3, accel=0.0, alt_m=29500.0))
+    t_in = c.baro_in_t_s
+    rig.run(c, 10.0, before=flow(rig, nav=1.3, accel=0.0, alt_m=27000.0))
+    rig2 = rig.reboot()
+    c2 = rig2.build("chutes")
+    assert c2.baro_in_t_s == t_in and c2.g_arm_t_s is None
+    rig2.run(c2, BARO_BACKUP_S - 10.0 + 0.5, before=flow(rig2, nav=1.3, accel=0.0, alt_m=25000.0))
+    assert rig.dev.pyro.pulses == ["drogue"] and c2.drogue_trigger == "nav+timer"
+    assert c2.drogue_t_s == pytest.approx(t_in + BARO_BACKUP_S + 0.2, abs=0.11)
