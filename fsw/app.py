@@ -51,6 +51,7 @@ from fsw.tasks.chutes import ChuteTask
 from fsw.tasks.commanding import CommandTask
 from fsw.tasks.deorbit import UNDERBURN_FRACTION, DeorbitTask
 from fsw.tasks.health import HealthTask
+from fsw.tasks.entry_guidance import EntryGuidanceTask
 from fsw.tasks.guidance import GuidanceTask
 from fsw.tasks.landing import LandingTask
 from fsw.tasks.monitors import MonitorTask
@@ -64,17 +65,19 @@ BASE_RATE_HZ = 50.0
 #: Rate groups: (name, rate Hz, tasks in execution order).
 WIRING = (
     ("rg50", 50.0, ("nav", "attitude", "deorbit")),
-    ("rg10", 10.0, ("commands", "separation", "baro", "monitors", "airdata", "chutes", "landing", "guidance", "telemetry")),
+    ("rg10", 10.0, ("commands", "separation", "baro", "monitors", "airdata", "chutes", "landing", "guidance", "entry_guidance",
+                      "telemetry")),
     ("rg1", 1.0, ("beacon", "health", "recorder")),
 )
 #: Task name -> class (each takes ``(ctx, period_s, **ports)``).
 TASKS = {
     "nav": NavTask, "attitude": AttitudeTask, "deorbit": DeorbitTask, "commands": CommandTask,
     "separation": SeparationTask, "baro": BaroFusion, "monitors": MonitorTask, "airdata": AirDataTask, "chutes": ChuteTask,
-    "landing": LandingTask, "guidance": GuidanceTask, "telemetry": TelemetryTask, "beacon": BeaconTask, "health": HealthTask,
+    "landing": LandingTask, "guidance": GuidanceTask, "entry_guidance": EntryGuidanceTask,
+    "telemetry": TelemetryTask, "beacon": BeaconTask, "health": HealthTask,
 }
 #: Tasks left out of the minimal safe configuration.
-NOT_IN_MINIMAL = ("deorbit", "guidance")
+NOT_IN_MINIMAL = ("deorbit", "guidance", "entry_guidance")
 STORE_PHASE = "phase"
 
 

@@ -72,6 +72,13 @@ GUIDANCE = Struct({
                            "ground's plan (the go's ignition time): the dissimilar cross-check"),
     "retarget_s": _n("s", 1, 3600, "a new solution from fresh navigation this long after the last, until "
                      "DEORBIT_PREP freezes the plan"),
+    "lift_to_drag": _n("-", 0, 0.5, "trim lift-to-drag ratio of the capsule (aerodynamic database); 0: a ballistic "
+                       "capsule, no bank steering (fsw/tasks/entry_guidance.py)"),
+    "drift_east_m": _n("m", -300e3, 300e3, "wind drift of the descent under the canopies, drogue Mach point to "
+                       "splash, east: the ground's forecast (elsrs plan); every splash prediction is moved by it"),
+    "drift_north_m": _n("m", -300e3, 300e3, "the same, north"),
+    "plan_bank_deg": _n("deg", 0, 180, "bank the deorbit plan assumes for the entry (its vertical lift only): "
+                        "entry guidance's authority is cos(bank) from -1 to 1 about cos(plan_bank_deg)"),
 }, doc="deorbit guidance (fsw/tasks/guidance.py, fsw/gnc/)")
 
 GNC = Struct({
@@ -124,6 +131,19 @@ ENTRY = Struct({
     "onset_backup_s": _n("s", 60, 20000, "timer backup: ENTRY declared this long after burn cutoff"),
     "onset_max_alt_m": _n("m", 80e3, 1e6, "a sensed deceleration onset with a valid navigated altitude above this is "
                           "a sensor fault, not entry (drag at 150 km is ~6e-4 m/s^2, ~900x below entry.onset_mps2)"),
+    "bank_update_s": _n("s", 0.5, 60, "entry guidance solves a new bank this often in ENTRY (a solution takes "
+                        "two predictions, sliced over the 10 Hz group)"),
+    "bank_end_speed_mps": _n("m/s", 100, 8000, "below this air-relative speed the last bank is held (little "
+                             "range is left to steer)"),
+    "xrange_deadband_km": _n("km", 0.1, 100, "the bank sign reverses when the predicted cross-range error, with "
+                             "the present sign held, passes this to the side the lift pushes"),
+    "reversal_min_s": _n("s", 0, 300, "shortest time between two bank reversals"),
+    "drag_gain": _n("-", 0, 1, "gain of the drag-ratio filter (sensed over modelled deceleration) per solution"),
+    "drag_min_mps2": _n("m/s^2", 0.1, 50, "the drag ratio is measured only above this modelled deceleration"),
+    "drag_ratio_min": _n("-", 0.1, 1, "a drag ratio below this is a sensor or model fault: rejected"),
+    "drag_ratio_max": _n("-", 1, 10, "a drag ratio above this is rejected"),
+    "roll_gain_per_s": _n("1/s", 0.01, 5, "commanded roll rate per radian of bank error (fsw/tasks/attitude.py)"),
+    "max_roll_rate_dps": _n("deg/s", 1, 60, "roll rate limit while banking"),
 })
 
 CHUTES = Struct({

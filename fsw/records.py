@@ -178,10 +178,25 @@ class GuidanceRecord:
     why: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class BankRecord:
+    """Entry guidance (fsw/tasks/entry_guidance.py): the commanded bank angle deg (positive:
+    lift to the right of the air-relative velocity), the predicted downrange and
+    cross-range errors km of the splash point it was solved from (positive: long, right),
+    the drag ratio used (sensed over modelled deceleration) and the reversals so far."""
+    t_s: float
+    valid: bool
+    bank_cmd_deg: float = 0.0
+    downrange_err_km: float | None = None
+    crossrange_err_km: float | None = None
+    drag_ratio: float = 1.0
+    reversals: int = 0
+
+
 #: Record kind -> the one task that writes it (REC-002).
 WRITERS = {
     ImuRecord: "nav", NavRecord: "nav", GpsRecord: "nav", AttitudeRecord: "attitude",
     AirDataRecord: "baro", FlowRecord: "airdata", BurnRecord: "deorbit", EdlRecord: "chutes", LandingRecord: "landing",
-    HealthRecord: "monitors", GuidanceRecord: "guidance",
+    HealthRecord: "monitors", GuidanceRecord: "guidance", BankRecord: "entry_guidance",
 }
 INITIAL = {kind: kind(_NEVER, False) for kind in WRITERS}

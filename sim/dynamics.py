@@ -27,6 +27,15 @@ Requirements
    conversion ``forces`` makes anyway. Without wind the cost is one ``None``
    check; with wind +0.6 us per call below the top of the table (timeit), none
    above it.
+6. Offset centre of mass (``com_lateral_m`` zc, toward body +z): the
+   aerodynamic forces act on the symmetry axis, so about the CoM they add the
+   moment (0, 0, -zc) x F_body = (zc F_y, -zc F_x, 0). The static moment then
+   balances at sin(a) = -C_D zc / (Cm_alpha d): the capsule trims with the flow
+   tilted toward +z.
+7. Lift (``lift_factor`` k): while the flow meets the forebody (cos a > 0), a
+   force q S C_D k sin(a) cos(a) normal to the flow in the plane of the flow and
+   the axis, away from the axis' side: toward body +z at the trim of 6. The
+   motor thrusts through the CoM (the thrust line is set to the offset).
 """
 from __future__ import annotations
 
@@ -58,6 +67,8 @@ class Dynamics:
         self._ref_area = vehicle.ref_area_m2
         self._k_static = -vehicle.cm_alpha_per_rad * vehicle.ref_area_m2 * vehicle.diameter_m
         self._k_damp = 0.25 * vehicle.ref_area_m2 * vehicle.diameter_m ** 2     # times Cmq(M)
+        self._zc = vehicle.com_lateral_m
+        self._lift = vehicle.lift_factor
         # Inputs, held over a step.
         self.thrust_n = 0.0
         self.mdot_kgps = 0.0
@@ -104,6 +115,11 @@ class Dynamics:
             uby = (r01 * ux + r11 * uy + r21 * uz) * ib
             ubz = (r02 * ux + r12 * uy + r22 * uz) * ib
             cda = veh.cd(mach) * self._ref_area
+            if self._lift and ubx > 0.0:
+                # Lift of the forebody: C_L = lift_factor C_D sin a cos a, along the part of -x_hat
+                # normal to the flow, (x_hat - ubx u_hat) reversed (requirement 7).
+                kl = -q * cda * self._lift * ubx
+                bx += kl * (1.0 - ubx * ubx); by -= kl * ubx * uby; bz -= kl * ubx * ubz
             # Static stability: torque along x_hat x u_hat turns the heat shield into the flow.
             k_static = q * self._k_static
             my -= k_static * ubz
@@ -136,6 +152,11 @@ class Dynamics:
                 mz += k * (uby - kr * wz)
             fd = -q * cda
             bx += fd * ubx; by += fd * uby; bz += fd * ubz
+            if self._zc:
+                # The aerodynamic forces act on the axis, zc beside the CoM (at (0, 0, -zc) from it).
+                zc = self._zc
+                mx += zc * by
+                my -= zc * bx
         bx += self.thrust_n
         tx, ty, tz = self.rcs_torque_nm
         mx += tx; my += ty; mz += tz

@@ -72,6 +72,8 @@ class VehicleModel:
     thrust_sigma: float = 0.0            # per-run thrust dispersion, 1 sigma, fraction
     ignition_delay_sigma_s: float = 0.0  # per-run ignition-delay dispersion, 1 sigma, s
     rcs_min_on_s: float = 0.0            # RCS minimum on-time (minimum impulse bit), s
+    com_lateral_m: float = 0.0           # CoM off the axis toward body +z, m
+    lift_factor: float = 0.0             # C_L / (C_D sin a cos a)
     thrust_dispersion: float = 1.0       # this run's thrust scale (1: nominal; set by dispersed())
 
     def dispersed(self, noise) -> VehicleModel:
@@ -153,4 +155,6 @@ def vehicle_from_config(cfg: dict) -> VehicleModel:
         thrust_sigma=e["thrust_sigma"],
         ignition_delay_sigma_s=e["ignition_delay_sigma_s"],
         rcs_min_on_s=r["min_on_s"],
+        com_lateral_m=m["com_lateral_m"],
+        lift_factor=a["lift_factor"],
     )

@@ -51,6 +51,8 @@ VEHICLE = Struct({
         "deorbit_propellant_kg": _n("kg", 0, 500, "deorbit motor propellant loaded"),
         "rcs_propellant_kg": _n("kg", 0, 50, "RCS cold gas loaded (included in entry_kg)"),
         "inertia_kgm2": Vec(3, "kg m^2", 1e-3, 1e4, doc="principal moments of inertia about body x, y, z"),
+        "com_lateral_m": _n("m", -0.5, 0.5, "centre of mass off the symmetry axis toward body +z: the capsule "
+                            "trims at an angle of attack and lifts toward +z (sim/dynamics.py)"),
     }),
     "aero": Struct({
         "diameter_m": _n("m", 0.05, 10, "forebody reference diameter"),
@@ -59,6 +61,9 @@ VEHICLE = Struct({
         "cd_mach": ListOf(_n("-", 0, 100), min_len=2, doc="Mach breakpoints of the drag table, increasing"),
         "cd_value": ListOf(_n("-", 0.05, 3), min_len=2, doc="axial drag coefficient at each breakpoint"),
         "cm_alpha_per_rad": _n("1/rad", -2, 0, "static pitch-moment slope (<= 0: statically stable)"),
+        "lift_factor": _n("-", 0, 1.5, "lift coefficient per drag coefficient per sin(a) cos(a) of the total "
+                          "angle of attack a (1: a pure axial force, L/D = tan a at small a; below 1 as the "
+                          "normal force grows)"),
         "cmq_mach": ListOf(_n("-", 0, 100), min_len=2, doc="Mach breakpoints of the pitch-damping table, increasing"),
         "cmq_value": ListOf(_n("1/rad", -5, 5), min_len=2, doc="pitch-damping sum Cmq + Cm_alphadot at each "
                             "breakpoint, ref. diameter and d / (2V) (negative damps, positive is the dynamic "

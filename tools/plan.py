@@ -15,6 +15,10 @@ Requirements
    burn to plan: its splash point is predicted.
 3. Returns the plan as a dict (``elsrs plan --json`` prints it); ``go`` is False
    with ``why`` when the target cannot be reached.
+4. The descent's wind drift under the scenario's wind (tools/descent.py), from
+   the predicted drogue altitude, beside the drift the flight parameters carry
+   (``guidance.drift_*``, which the predictions above include): the figure to
+   upload with the day's forecast.
 """
 from __future__ import annotations
 
@@ -26,7 +30,9 @@ from fsw.params import flatten
 from fsw.tasks.guidance import COMPUTE_MARGIN_S
 from sim.scenario import Scenario
 from sim.vehicle import vehicle_from_config
+from sim.winds import make_wind
 from sim.world import World
+from tools.descent import descent_drift_m
 
 #: Search horizon for the ignition time after the earliest one, s (about one orbit).
 HORIZON_S = 5600.0
@@ -38,6 +44,14 @@ def _prediction(p: Prediction) -> dict:
             "drogue_alt_t_s": r(p.splash_t_s, 1), "entry_interface_t_s": r(p.entry_t_s, 1),
             "entry_speed_mps": r(p.entry_speed_mps, 1), "entry_fpa_deg": r(p.entry_fpa_deg, 3),
             "perigee_alt_m": r(p.perigee_alt_m, 0), "peak_decel_g": r(p.peak_decel_mps2 / 9.80665, 2)}
+
+
+def _drift(sc: Scenario, params: dict, p: Prediction) -> dict:
+    """Requirement 4."""
+    e, n = descent_drift_m(make_wind(sc.environment.get("wind")), vehicle_from_config(sc.vehicle),
+                           p.drogue_alt_m or 0.0, params["chutes.main_alt_m"])
+    return {"east_m": round(e, 0), "north_m": round(n, 0), "flown_east_m": params["guidance.drift_east_m"],
+            "flown_north_m": params["guidance.drift_north_m"]}
 
 
 def plan(sc: Scenario, target: tuple[float, float] | None = None, horizon_s: float = HORIZON_S) -> dict:
@@ -52,7 +66,8 @@ def plan(sc: Scenario, target: tuple[float, float] | None = None, horizon_s: flo
         p = predict(0.0, r, v, vehicle_data(params, w.s[13]), None)
         out.update(burn=None, prediction=_prediction(p), go=p.splash_lat_deg is not None, why=p.why,
                    miss_km=None if p.splash_lat_deg is None else round(
-                       great_circle_km(p.splash_lat_deg, p.splash_lon_deg, lat, lon), 2))
+                       great_circle_km(p.splash_lat_deg, p.splash_lon_deg, lat, lon), 2),
+                   descent_drift=_drift(sc, params, p))
         return out
     go_t = min((c["at_s"] for c in sc.commands if c["name"] == "DEORBIT_GO"), default=0.0)
     earliest = go_t + params["deorbit.prep_lead_s"] + COMPUTE_MARGIN_S
@@ -66,7 +81,7 @@ def plan(sc: Scenario, target: tuple[float, float] | None = None, horizon_s: flo
                      "yaw_deg": round(b.yaw_deg, 3), "burn_s": round(sol.prediction.burn_s, 2),
                      "dv_along_mps": params["deorbit.dv_mps"]},
                prediction=_prediction(sol.prediction), miss_km=None if math.isinf(sol.miss_km) else round(sol.miss_km, 3),
-               go=not why, why=why, iterations=sol.iterations)
+               go=not why, why=why, iterations=sol.iterations, descent_drift=_drift(sc, params, sol.prediction))
     return out
 
 
@@ -87,5 +102,10 @@ def render(d: dict) -> list[str]:
     if p["splash_lat_deg"] is not None:
         lines.append(f"  splash (drogue)   {p['splash_lat_deg']:.4f}, {p['splash_lon_deg']:.4f}, "
                      f"predicted miss {d['miss_km']:.2f} km")
+    dr = d.get("descent_drift")
+    if dr is not None:
+        lines.append(f"  descent drift     {dr['east_m'] / 1000:+.1f} km east, {dr['north_m'] / 1000:+.1f} km north "
+                     f"(scenario wind); flown with {dr['flown_east_m'] / 1000:+.1f}, {dr['flown_north_m'] / 1000:+.1f} "
+                     "(guidance.drift_*)")
     lines.append("  go" if d["go"] else f"  NO-GO: {d['why']}")
     return lines

@@ -16,8 +16,9 @@ Requirements
 4. Under the canopies the descent is taken vertical in the Earth-fixed frame:
    the splash point is the ground point where the capsule first flies at or
    below ``VehicleData.drogue_mach`` below ``DESCENT_MAX_ALT_M`` (where the
-   drogue opens: fsw/tasks/chutes.py). Wind drift under the canopies is not
-   modelled; it goes in the campaign's miss figure.
+   drogue opens: fsw/tasks/chutes.py), moved by the descent's wind drift
+   (``drift_east_m``, ``drift_north_m``): the ground's figure from its wind
+   forecast (``elsrs plan``), uploaded as ``guidance.drift_*``.
 5. Reports the splash point and time, the entry-interface (120 km) speed and
    flight-path angle, the post-burn vacuum perigee altitude and the peak sensed
    deceleration (``Prediction``). A trajectory that never slows to the drogue
@@ -25,6 +26,13 @@ Requirements
 6. Work is bounded: about 730 RK4 steps for a deorbit from 410 km (20-30 ms of
    CPU on the development machine), and it can be sliced: ``predict_iter`` yields
    every ``SLICE_STEPS`` steps, so a cooperative task spreads it over its cycles.
+7. Lift (``VehicleData.lift_to_drag``, an offset-CoM capsule): drag x L/D
+   normal to the air-relative velocity, at a bank angle from the local
+   vertical (positive: lift to the right of the velocity). With ``bank_deg``
+   None - the deorbit plan - only the vertical part at ``plan_bank_deg`` is
+   flown (entry guidance reverses the bank, so the lateral part averages out);
+   with a bank angle, its vertical part and (``lateral``) its lateral part,
+   held (entry guidance: fsw/tasks/entry_guidance.py).
 """
 from __future__ import annotations
 
@@ -60,6 +68,10 @@ class VehicleData:
     cd_value: tuple[float, ...]       # axial drag coefficient at each breakpoint
     drogue_mach: float                # at or below this Mach the descent is taken vertical (requirement 4)
     ignition_delay_s: float = 0.0     # ignition command to thrust onset
+    lift_to_drag: float = 0.0         # trim lift-to-drag ratio (offset centre of mass); 0: ballistic
+    plan_bank_deg: float = 90.0       # bank the entry is planned at (requirement 7)
+    drift_east_m: float = 0.0         # the descent's wind drift, drogue to splash (requirement 4)
+    drift_north_m: float = 0.0
 
     def cd(self, mach: float) -> float:
         """Drag coefficient at Mach, linear between breakpoints, held outside."""
@@ -79,7 +91,9 @@ def vehicle_data(params: dict, mass_kg: float | None = None) -> VehicleData:
     p = params
     return VehicleData(mass_kg if mass_kg is not None else p["guidance.mass_kg"], p["guidance.thrust_n"],
                        p["guidance.isp_s"], p["guidance.ref_area_m2"], tuple(p["guidance.cd_mach"]),
-                       tuple(p["guidance.cd_value"]), p["chutes.drogue_mach"], p["guidance.ignition_delay_s"])
+                       tuple(p["guidance.cd_value"]), p["chutes.drogue_mach"], p["guidance.ignition_delay_s"],
+                       p["guidance.lift_to_drag"], p["guidance.plan_bank_deg"], p["guidance.drift_east_m"],
+                       p["guidance.drift_north_m"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +119,7 @@ class Prediction:
     peak_decel_mps2: float
     steps: int
     why: str = ""                     # why no splash point
+    drogue_alt_m: float | None = None  # geodetic altitude where the drogue Mach is reached
 
 
 def burn_direction(r, v, yaw_deg: float):
@@ -149,8 +164,16 @@ def _step_s(alt_m: float) -> float:
 class _Model:
     """Equations of motion of the predictor (requirements 2 and 3)."""
 
-    def __init__(self, veh: VehicleData, density_scale: float):
+    def __init__(self, veh: VehicleData, density_scale: float, bank_deg: float | None = None,
+                 lateral: bool = True):
         self.veh, self.k_rho = veh, density_scale
+        # Lift per unit drag along the local vertical and to the right of the air-relative velocity
+        # (requirement 7).
+        if bank_deg is None:
+            self.lift_up, self.lift_right = veh.lift_to_drag * math.cos(math.radians(veh.plan_bank_deg)), 0.0
+        else:
+            self.lift_up = veh.lift_to_drag * math.cos(math.radians(bank_deg))
+            self.lift_right = veh.lift_to_drag * math.sin(math.radians(bank_deg)) if lateral else 0.0
         self.yaw_deg = 0.0              # burn direction (requirement 2)
         self.mdot = veh.thrust_n / (veh.isp_s * G0)
         self.decel = 0.0                # sensed drag deceleration at the last evaluation, m/s^2
@@ -168,7 +191,16 @@ class _Model:
             u = math.sqrt(ux * ux + uy * uy + uz * uz)
             k = 0.5 * rho * u * self.veh.cd(u / a_snd) * self.veh.ref_area_m2 / m
             ax, ay, az = -k * ux, -k * uy, -k * uz
-            self.decel = k * u
+            if self.lift_up or self.lift_right:
+                # Up: r without its component along u; right: u x up (both unit). Lift = drag x L/D.
+                ru = (r[0] * ux + r[1] * uy + r[2] * uz) / (u * u)
+                px, py, pz = r[0] - ru * ux, r[1] - ru * uy, r[2] - ru * uz
+                kp = k * u / math.sqrt(px * px + py * py + pz * pz)
+                px, py, pz = px * kp, py * kp, pz * kp            # |drag accel| along up
+                qx, qy, qz = (uy * pz - uz * py) / u, (uz * px - ux * pz) / u, (ux * py - uy * px) / u
+                lu, lr = self.lift_up, self.lift_right
+                ax += lu * px + lr * qx; ay += lu * py + lr * qy; az += lu * pz + lr * qz
+            self.decel = k * u * math.sqrt(1.0 + self.lift_up ** 2 + self.lift_right ** 2)
             self.mach = u / a_snd
         return [v[0], v[1], v[2], g[0] + ax, g[1] + ay, g[2] + az, 0.0]
 
@@ -181,13 +213,25 @@ class _Model:
         return [v[0], v[1], v[2], g[0] + a * d[0], g[1] + a * d[1], g[2] + a * d[2], -self.mdot, a]
 
 
+def modelled_decel_mps2(r, v, veh: VehicleData, density_scale: float = 1.0) -> float:
+    """Aerodynamic deceleration (drag with its lift), m/s^2, the onboard models give at (r, v) ECI:
+    what the accelerometer should sense there (entry guidance's drag ratio)."""
+    model = _Model(veh, density_scale, 0.0)
+    _, _, alt = eci_to_latlonalt(r, 0.0)
+    if alt >= 150_000.0:
+        return 0.0
+    model.coast(0.0, [*r, *v, veh.mass_kg])
+    return model.decel
+
+
 def predict(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, density_scale: float = 1.0,
-            max_time_s: float = 20_000.0) -> Prediction:
+            max_time_s: float = 20_000.0, bank_deg: float | None = None, lateral: bool = True) -> Prediction:
     """Propagate the navigated state (t_s, r ECI m, v ECI m/s) through ``burn`` to the splash point.
 
     With ``burn`` None the state is propagated as it is (after cutoff: the recovery
     forecast). The burn must not start before t_s."""
-    return run_to_end(predict_iter(t_s, r, v, veh, burn, density_scale=density_scale, max_time_s=max_time_s))
+    return run_to_end(predict_iter(t_s, r, v, veh, burn, density_scale=density_scale, max_time_s=max_time_s,
+                                   bank_deg=bank_deg, lateral=lateral))
 
 
 def run_to_end(gen):
@@ -200,11 +244,12 @@ def run_to_end(gen):
 
 
 def predict_iter(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, density_scale: float = 1.0,
-                 max_time_s: float = 20_000.0, slice_steps: int = SLICE_STEPS):
+                 max_time_s: float = 20_000.0, slice_steps: int = SLICE_STEPS, bank_deg: float | None = None,
+                 lateral: bool = True):
     """``predict`` as a generator that yields after every ``slice_steps`` integration steps
     (requirement 6: a cooperative task spreads one prediction over its cycles); its
     return value (StopIteration.value) is the Prediction."""
-    model = _Model(veh, density_scale)
+    model = _Model(veh, density_scale, bank_deg, lateral)
     y = [*r, *v, veh.mass_kg]
     t = t_s
     steps = 0
@@ -272,5 +317,10 @@ def predict_iter(t_s: float, r, v, veh: VehicleData, burn: Burn | None, *, densi
     f = (mach_prev - veh.drogue_mach) / (mach_prev - mach) if math.isfinite(mach_prev) and mach_prev > mach else 1.0
     ys = [a + f * (b - a) for a, b in zip(y_prev, y)]
     ts = t_prev + f * (t - t_prev)
-    lat, lon, _ = eci_to_latlonalt(ys[0:3], ts)
-    return Prediction(lat, lon, ts, cutoff_t, burn_s, perigee, entry_t, entry_v, entry_fpa, peak, steps)
+    lat, lon, alt_d = eci_to_latlonalt(ys[0:3], ts)
+    if veh.drift_east_m or veh.drift_north_m:
+        lat2 = lat + math.degrees(veh.drift_north_m / RE_M)
+        lon = lon + math.degrees(veh.drift_east_m / (RE_M * max(1e-6, math.cos(math.radians(lat)))))
+        lat, lon = lat2, (lon + 180.0) % 360.0 - 180.0
+    return Prediction(lat, lon, ts, cutoff_t, burn_s, perigee, entry_t, entry_v, entry_fpa, peak, steps,
+                      drogue_alt_m=alt_d)

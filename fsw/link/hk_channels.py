@@ -139,6 +139,10 @@ HK_CHANNEL_TABLE: tuple[tuple, ...] = (
     ("monitor_responses", U16, "count", 1, "fault-protection monitor responses (fsw.fdir.table)", _ANY, {}),
     ("mach_nav", F32, "", 1, "Mach number from the navigated state (NaN: unusable; fsw/tasks/airdata.py)", None, {}),
     ("mach_drag", F32, "", 1, "Mach number from sensed drag and static pressure (NaN: unusable)", None, {}),
+    ("bank_cmd_deg", F32, "deg", 1, "entry guidance's bank command, positive lift right (NaN: not steering; "
+     "fsw/tasks/entry_guidance.py)", None, {}),
+    ("bank_reversals", U8, "count", 1, "bank reversals flown", None, {}),
+    ("drag_ratio", F32, "", 1, "entry guidance's sensed-over-modelled drag ratio", None, {}),
 )
 HK_CHANNELS: tuple[Channel, ...] = tuple(
     Channel(name, typ, unit, float(scale), doc, limits, **extra)

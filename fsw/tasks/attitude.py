@@ -14,17 +14,29 @@ Requirements
    stay off.
 4. Publishes AttitudeRecord: mode, pointing error (deg) for the deorbit task's
    ignition and abort checks, and the RCS mask commanded.
+5. Bank (ENTRY with a valid BankRecord from fsw/tasks/entry_guidance.py and
+   valid navigation): the lift axis (body +z, toward the offset CoM) is rolled
+   to the commanded bank about the air-relative velocity: commanded roll rate =
+   ``entry.roll_gain_per_s`` x the bank error (shortest way round), limited to
+   ``entry.max_roll_rate_dps``; only the roll couple fires (the capsule trims in
+   pitch and yaw by itself). The error is published as the pointing error.
+   This holds at any deceleration (``gnc.entry_rcs_max_accel_mps2`` applies to
+   rate damping only). A measured roll rate beyond ``ROLL_GUARD`` x the limit
+   (a roll gyro of the wrong sign drives the loop away, an RCS valve stuck
+   open spins the capsule) stops the roll couple (BANK_ROLL_GUARD, once): the
+   capsule then flies its lift averaged out, ballistic, not spun up further.
 """
 from __future__ import annotations
 
 import math
 
-from fsw.flightmath import air_relative_velocity, cross, dot, norm, rotate_inv
+from fsw.events import Severity
+from fsw.flightmath import air_relative_velocity, cross, dot, norm, rotate, rotate_inv
 from fsw.gnc.predictor import burn_direction
 from fsw.phases import Phase
-from fsw.records import AttitudeRecord, BurnRecord, HealthRecord, ImuRecord, NavRecord
+from fsw.records import AttitudeRecord, BankRecord, BurnRecord, HealthRecord, ImuRecord, NavRecord
 
-OFF, DAMP, RETRO, ENTRY_ATT = "off", "damp", "retrograde", "entry"
+OFF, DAMP, RETRO, ENTRY_ATT, BANK = "off", "damp", "retrograde", "entry", "bank"
 MODES = {
     Phase.ATTACHED: OFF, Phase.SEPARATED: DAMP, Phase.DEORBIT_PREP: RETRO,
     Phase.DEORBIT_BURN: RETRO, Phase.COAST: ENTRY_ATT, Phase.ENTRY: DAMP,
@@ -33,16 +45,40 @@ MODES = {
 # Couple bits: (+axis, -axis) for x, y, z.
 _BITS = ((0, 1), (2, 3), (4, 5))
 _X = (1.0, 0.0, 0.0)
+_Z = (0.0, 0.0, 1.0)
+#: Roll rate guard of bank steering, multiple of entry.max_roll_rate_dps (requirement 5).
+ROLL_GUARD = 3.0
+
+
+def bank_angle_deg(r, v, q_body_eci) -> float | None:
+    """Bank of the lift axis (body +z) about the air-relative velocity, deg: 0 with it up (away
+    from the Earth's centre), positive to the right of the velocity; None if undefined."""
+    u = air_relative_velocity(r, v)
+    un = norm(u)
+    if un < 1.0:
+        return None
+    u = (u[0] / un, u[1] / un, u[2] / un)
+    k = dot(r, u)
+    up = (r[0] - k * u[0], r[1] - k * u[1], r[2] - k * u[2])
+    right = cross(u, up)
+    z = rotate(q_body_eci, _Z)
+    k = dot(z, u)
+    lift = (z[0] - k * u[0], z[1] - k * u[1], z[2] - k * u[2])
+    if norm(lift) < 1e-6:
+        return None
+    return math.degrees(math.atan2(dot(lift, right) / norm(right), dot(lift, up) / norm(up)))
 
 
 class AttitudeTask:
     name = "attitude"
-    PARAMS = ("gnc.entry_rcs_max_accel_mps2", "gnc.max_rate_dps", "gnc.point_gain_per_s", "gnc.rate_deadband_dps")
+    PARAMS = ("gnc.entry_rcs_max_accel_mps2", "gnc.max_rate_dps", "gnc.point_gain_per_s", "gnc.rate_deadband_dps",
+              "entry.roll_gain_per_s", "entry.max_roll_rate_dps")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.dt = period_s
         self._mask = -1                      # unknown after boot: the first command always goes out
+        self._roll_guard_said = False
         self._pub = ctx.bus.port(AttitudeRecord, self.name)
 
     def run(self, t_s: float) -> None:
@@ -52,10 +88,16 @@ class AttitudeTask:
         degraded = bus.latest(HealthRecord).degraded
         ph = ctx.phases.phase
         mode = MODES[ph]
-        if mode == DAMP and ph is Phase.ENTRY and imu.sensed_accel_mps2 > p["gnc.entry_rcs_max_accel_mps2"]:
+        bank = bus.latest(BankRecord)
+        if ph is Phase.ENTRY and bank.valid and nav.valid:
+            mode = BANK
+        elif mode == DAMP and ph is Phase.ENTRY and imu.sensed_accel_mps2 > p["gnc.entry_rcs_max_accel_mps2"]:
             mode = OFF
         if "imu" in degraded or "rcs" in degraded or not imu.valid:
             mode = OFF
+        if mode == BANK:
+            self._bank(t_s, p, nav, imu, bank.bank_cmd_deg)
+            return
         target = None
         if mode in (RETRO, ENTRY_ATT):
             if nav.valid:
@@ -93,6 +135,26 @@ class AttitudeTask:
                 mask |= 1 << _BITS[i][1]
         self._command(mask)
         self._pub(AttitudeRecord(t_s, True, mode, err_deg, mask))
+
+    def _bank(self, t_s: float, p, nav, imu, cmd_deg: float) -> None:
+        """Requirement 5: roll the lift axis to the commanded bank."""
+        now = bank_angle_deg(nav.r_eci_m, nav.v_eci_mps, nav.q_body_eci)
+        err_deg = 0.0 if now is None else (cmd_deg - now + 180.0) % 360.0 - 180.0
+        lim = math.radians(p["entry.max_roll_rate_dps"])
+        w_cmd = max(-lim, min(lim, p["entry.roll_gain_per_s"] * math.radians(err_deg)))
+        err = w_cmd - imu.gyro_radps[0]
+        db = math.radians(p["gnc.rate_deadband_dps"])
+        mask = 1 << _BITS[0][0] if err > db else (1 << _BITS[0][1] if err < -db else 0)
+        if abs(imu.gyro_radps[0]) > ROLL_GUARD * lim:
+            mask = 0
+            if not self._roll_guard_said:
+                self._roll_guard_said = True
+                self.ctx.events.emit(Severity.WARNING_HI, "BANK_ROLL_GUARD",
+                                     f"roll rate {math.degrees(imu.gyro_radps[0]):.1f} deg/s beyond "
+                                     f"{ROLL_GUARD:g} x {p['entry.max_roll_rate_dps']:g} deg/s: roll couple stopped",
+                                     roll_rate_dps=round(math.degrees(imu.gyro_radps[0]), 2))
+        self._command(mask)
+        self._pub(AttitudeRecord(t_s, True, BANK, abs(err_deg), mask))
 
     def _command(self, mask: int) -> None:
         if mask != self._mask or mask:

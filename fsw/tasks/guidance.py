@@ -56,7 +56,9 @@ class GuidanceTask:
     PARAMS = ("guidance.target_lat_deg", "guidance.target_lon_deg", "guidance.mass_kg", "guidance.thrust_n",
               "guidance.isp_s", "guidance.ignition_delay_s", "guidance.ref_area_m2", "guidance.cd_mach", "guidance.cd_value",
               "guidance.max_yaw_deg", "guidance.max_dv_mps", "guidance.max_miss_km", "guidance.max_perigee_alt_m",
-              "guidance.retarget_s", "guidance.max_plan_shift_s", "deorbit.dv_mps", "deorbit.prep_lead_s", "chutes.drogue_mach")
+              "guidance.retarget_s", "guidance.max_plan_shift_s", "deorbit.dv_mps", "deorbit.prep_lead_s", "chutes.drogue_mach",
+              "guidance.lift_to_drag", "guidance.plan_bank_deg",
+              "guidance.drift_east_m", "guidance.drift_north_m")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx

@@ -74,9 +74,10 @@ def test_heating_uses_the_speed_relative_to_the_air(vehicle, hardware):
 @pytest.fixture(scope="module")
 def nominal_heating(vehicle, hardware):
     """Nominal EDL (edl.yaml), world only: the heating peak, refined by a parabola through
-    the 0.1 s samples around it, plus the truth there."""
+    the 0.1 s samples around it, plus the truth there. The axisymmetric capsule: the theory is
+    ballistic."""
     sc = load_scenario(str(EDL))
-    w = World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, sc.start,
+    w = World(dataclasses.replace(vehicle_from_config(sc.vehicle), com_lateral_m=0.0, lift_factor=0.0), sc.hardware, sc.environment, sc.start,
               sc.mission["station_orbit"], seed=sc.seed)
     hist = [w.truth()]
     best = 0
@@ -123,14 +124,18 @@ def test_nominal_peak_heating_matches_sutton_graves_at_the_predicted_point(nomin
     assert p.load_g * 9.80665 == pytest.approx(p.speed_mps ** 2 * sin_g / (6.0 * h_scale), rel=0.03)
 
 
-def test_nominal_peak_heating_in_the_sil_summary(nominal_heating):
+def test_nominal_peak_heating_in_the_sil_summary(nominal_heating, tmp_path):
     # The run output's entry.peak_heat_flux_w_m2 (ARCHITECTURE.md, run outputs) from a full
     # in-process SIL flight of edl.yaml agrees with the world-only peak within 1 % (the
     # flight software does not change the ballistic hypersonic path; the summary samples at
     # 20 ms ticks). Sanity band for a small LEO capsule with a 0.15 m nose: 1-2 MW/m^2 (the
     # theory above gives 1.35 MW/m^2 for this entry; for scale, a 12 km/s return such as
-    # Hayabusa's sees ~(12/7.6)^3 ~ 4x more from the V^3 term alone).
-    summary = SilRun(load_scenario(str(EDL)), echo=None).run()
+    # Hayabusa's sees ~(12/7.6)^3 ~ 4x more from the V^3 term alone). The capsule flown is the
+    # axisymmetric one of the world-only reference (no lift, no bank steering).
+    ballistic = tmp_path / "edl_ballistic.yaml"
+    ballistic.write_text(f"extends: {EDL}\nvehicle: {{mass: {{com_lateral_m: 0.0}}, aero: {{lift_factor: 0.0}}}}\n"
+                         "mission: {params: {guidance: {lift_to_drag: 0.0}}}\n")
+    summary = SilRun(load_scenario(str(ballistic)), echo=None).run()
     assert summary["result"] == "landed"
     peak = summary["entry"]["peak_heat_flux_w_m2"]
     assert peak == pytest.approx(nominal_heating["peak"], rel=0.01)

@@ -417,7 +417,9 @@ def test_a_canopy_opened_above_its_rating_fails_and_gives_no_drag(vehicle, hardw
     # Reference: vehicle.yaml chutes.*.fail_mach (drogue 2.2: DGB qualification, Reuter et al.;
     # main 0.7). The nominal entry (edl.yaml), world only, fired at Mach ~3 (t = 470 s): the
     # canopy is recorded as failed with its Mach, its riser carries nothing, and the capsule
-    # decelerates as if it were stowed (same state one second later, to 1e-9).
+    # decelerates as if it were stowed: same velocity one second later to 1e-6 (the world steps
+    # finer once a canopy is out, and the trimmed, lifting capsule's small oscillation carries the
+    # step's rounding: measured 5e-8; the failed canopy's drag would be ~90 m/s in that second).
     sc = load_scenario(str(EDL))
     w = World(vehicle, hardware, sc.environment, sc.start, sc.mission["station_orbit"], seed=sc.seed)
     ref = World(vehicle, hardware, sc.environment, sc.start, sc.mission["station_orbit"], seed=sc.seed)
@@ -431,7 +433,7 @@ def test_a_canopy_opened_above_its_rating_fails_and_gives_no_drag(vehicle, hardw
     w.advance_to(471.0)
     ref.advance_to(471.0)
     assert w.riser_loads_n() == (0.0, 0.0)
-    assert w.s[3:6] == pytest.approx(ref.s[3:6], rel=1e-9)
+    assert w.s[3:6] == pytest.approx(ref.s[3:6], rel=1e-6)
 
 
 def test_a_canopy_opened_inside_its_rating_carries_the_drag(vehicle, hardware):

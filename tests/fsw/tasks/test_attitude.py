@@ -111,3 +111,61 @@ def test_entry_attitude_points_along_the_air_relative_velocity_in_coast():
     a = rig.build("attitude")
     rig.run(a, n=1, before=feed(rig, q=q_about_z(math.pi / 2)))   # body +x along ECI +y (prograde)
     assert att(rig).att_error_deg < 1.0              # the air-relative velocity is within a degree of it
+
+
+# ---- bank steering (requirement 5) ---------------------------------------------------------------
+def _q_axes(x, y, z):
+    m = ((x[0], y[0], z[0]), (x[1], y[1], z[1]), (x[2], y[2], z[2]))
+    w = math.sqrt(1.0 + m[0][0] + m[1][1] + m[2][2]) / 2.0
+    return (w, (m[2][1] - m[1][2]) / (4 * w), (m[0][2] - m[2][0]) / (4 * w), (m[1][0] - m[0][1]) / (4 * w))
+
+
+# Over the equator at +x moving +y (eastward): up is +x, right of the velocity is -z.
+LIFT_UP = _q_axes((0.0, 1.0, 0.0), (0.0, 0.0, 1.0), (1.0, 0.0, 0.0))      # body x along v, body z up
+LIFT_LEFT = _q_axes((0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0))   # body z toward +z: left
+
+
+def test_bank_angle_is_zero_with_the_lift_up_and_negative_to_the_left():
+    from fsw.tasks.attitude import bank_angle_deg
+    assert bank_angle_deg(R, V, LIFT_UP) == pytest.approx(0.0, abs=1e-6)
+    assert bank_angle_deg(R, V, LIFT_LEFT) == pytest.approx(-90.0, abs=0.1)
+
+
+@pytest.mark.parametrize("cmd_deg, q, bit", [(0.0, LIFT_LEFT, 0), (-179.0, LIFT_LEFT, 1), (-90.0, LIFT_LEFT, None),
+                                             (60.0, LIFT_UP, 0)])
+def test_in_entry_with_a_bank_command_only_the_roll_couple_fires_toward_it(cmd_deg, q, bit):
+    """Lift left (-90): a command of 0 rolls positive (about the velocity, toward up), -179 the other
+    way round (the shorter way); on the command nothing fires. At any deceleration (the 50 m/s^2 here
+    is beyond the rate damping's limit)."""
+    from fsw.records import BankRecord
+    rig = Rig(Phase.ENTRY, t0_s=10.0)
+    a = rig.build("attitude")
+    rig.publish(BankRecord(10.0, True, cmd_deg))
+    rig.run(a, n=1, before=feed(rig, q=q, accel=50.0))
+    rec = att(rig)
+    assert rec.mode == "bank"
+    assert rec.rcs_mask == (0 if bit is None else 1 << bit)
+
+
+def test_bank_steering_stops_when_the_imu_or_the_rcs_is_declared_failed():
+    from fsw.records import BankRecord
+    for degraded in ({"imu"}, {"rcs"}):
+        rig = Rig(Phase.ENTRY, t0_s=10.0)
+        a = rig.build("attitude")
+        rig.publish(BankRecord(10.0, True, 0.0))
+        rig.run(a, n=1, before=feed(rig, q=LIFT_LEFT, degraded=degraded))
+        assert att(rig).mode == "off" and rig.dev.rcs.masks[-1] == 0
+
+
+def test_a_roll_rate_beyond_the_guard_stops_the_roll_couple_with_one_event():
+    """A roll gyro of the wrong sign drives the bank loop away; beyond 3 x the 15 deg/s limit the
+    couple stops, whatever the bank error, and says so once."""
+    from fsw.records import BankRecord
+    rig = Rig(Phase.ENTRY, t0_s=10.0)
+    a = rig.build("attitude")
+    rig.publish(BankRecord(10.0, True, 0.0))
+    rig.run(a, n=5, before=feed(rig, q=LIFT_LEFT, gyro=(-50.0 * DEG, 0.0, 0.0)))
+    assert rig.dev.rcs.masks[-1] == 0 and att(rig).mode == "bank"
+    assert len(rig.named("BANK_ROLL_GUARD")) == 1
+    rig.run(a, n=1, before=feed(rig, q=LIFT_LEFT, gyro=(-40.0 * DEG, 0.0, 0.0)))
+    assert rig.dev.rcs.masks[-1] == 1                 # back inside the guard: steering again
