@@ -44,6 +44,9 @@ def test_allen_eggers_through_the_scenario_contract(tmp_path, fpa_deg):
         "faults": [{"target": "chute.drogue", "kind": "no_inflate", "at_s": 0},
                    {"target": "chute.main", "kind": "no_inflate", "at_s": 0}],
         "stop": {"t_s": 200.0},
+        # Allen & Eggers is ballistic: the axisymmetric capsule, no bank steering.
+        "vehicle": {"mass": {"com_lateral_m": 0.0}, "aero": {"lift_factor": 0.0}},
+        "mission": {"params": {"guidance": {"lift_to_drag": 0.0}}},
     }
     path = tmp_path / "ae.yaml"
     path.write_text(yaml.safe_dump(doc))

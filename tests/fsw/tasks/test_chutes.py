@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from fakes import Rig
+from fakes import Rig, mission_params
 from fsw.phases import Phase
 from fsw.records import AirDataRecord, BurnRecord, EdlRecord, FlowRecord, GpsRecord, ImuRecord
 from fsw.tasks.chutes import G_ARM_N
@@ -72,9 +72,10 @@ def test_safe_capsule_that_decelerates_still_enters():
     assert rig.phases.phase is Phase.ENTRY
 
 
-DROGUE_BACKUP_S = 146.0     # mission.yaml chutes.drogue_backup_s
-BARO_BACKUP_S = 27.0        # chutes.drogue_baro_backup_s
-MAIN_BACKUP_S = 386.0       # chutes.main_backup_s
+_CHUTES = mission_params()["chutes"]           # the timers as config/mission.yaml sets them
+DROGUE_BACKUP_S = _CHUTES["drogue_backup_s"]
+BARO_BACKUP_S = _CHUTES["drogue_baro_backup_s"]
+MAIN_BACKUP_S = _CHUTES["main_backup_s"]
 
 
 def flow(rig, nav=None, drag=None, sigma=0.03, q_pa=2000.0, nav_alt_m=None, accel=10.0, alt_m=None):
