@@ -23,10 +23,16 @@ Requirements
    navigated state, filtered (``entry.drag_gain``), measured only above
    ``entry.drag_min_mps2``. A ratio outside [``entry.drag_ratio_min``,
    ``entry.drag_ratio_max``] is rejected (an accelerometer or navigation fault:
-   ENTRY_DRAG_REJECTED once per run of rejections) and the filtered value kept.
+   ENTRY_DRAG_REJECTED) and ends steering (6).
 6. Below ``entry.bank_end_speed_mps`` of air-relative speed the last bank is
-   held. A fault here can move the splash point, never a deployment: the
-   chutes' triggers read none of this.
+   held. A sign that the navigation or the accelerometer is wrong - a rejected
+   drag ratio (5), navigation invalid or stale for ``MAX_NAV_GAP_S`` in ENTRY -
+   ends steering for the flight: the plan's bank is flown from then on
+   (BANK_HELD). A bank steered on a corrupt state would take the trajectory
+   outside the campaign spread the chutes' timer votes are derived from (a
+   full lift-down entry reaches Mach 0.6 sooner: the Genesis-type inverted
+   accelerometer of the fault catalogue). The chutes' triggers read none of
+   this; a fault here moves the splash point.
 7. Publishes BankRecord (the attitude task rolls to it); telemetry: bank
    command, reversals, drag ratio.
 """
@@ -46,6 +52,8 @@ DC = 0.2
 MAX_DC = 0.5
 #: A navigated state older than this is not used, s.
 MAX_NAV_AGE_S = 0.5
+#: Navigation invalid or stale this long in ENTRY ends steering (requirement 6), s.
+MAX_NAV_GAP_S = 2.0
 
 
 def _unit(a):
@@ -96,6 +104,7 @@ class EntryGuidanceTask:
         self.solutions = 0
         self.drag_rejected = 0
         self._held = False
+        self._nav_ok_t_s: float | None = None
 
     def _vehicle(self) -> VehicleData:
         return vehicle_data(self.ctx.params.v, self.ctx.params.v["airdata.mass_kg"])
@@ -111,18 +120,28 @@ class EntryGuidanceTask:
             return
         if self._cos is None:                # requirement 1: the plan's bank until the first solution
             self._cos = math.cos(math.radians(p["guidance.plan_bank_deg"]))
+            self._nav_ok_t_s = t_s
             self._pub(BankRecord(t_s, True, self._bank_deg(), drag_ratio=self._ratio))
+        if self._held:
+            return
+        nav = ctx.bus.latest(NavRecord)
+        if nav.valid and t_s - nav.t_s <= MAX_NAV_AGE_S:
+            self._nav_ok_t_s = t_s
+        elif t_s - self._nav_ok_t_s > MAX_NAV_GAP_S:
+            self._fall_back(t_s, f"navigation invalid or stale for {MAX_NAV_GAP_S:g} s")
+            return
         if self._job is None:
-            nav = ctx.bus.latest(NavRecord)
-            if t_s < self._next_t_s or self._held or not nav.valid or t_s - nav.t_s > MAX_NAV_AGE_S:
+            if t_s < self._next_t_s or not nav.valid or t_s - nav.t_s > MAX_NAV_AGE_S:
                 return
             if norm(air_relative_velocity(nav.r_eci_m, nav.v_eci_mps)) < p["entry.bank_end_speed_mps"]:
                 self._held = True            # requirement 6
                 ctx.events.emit(Severity.ACTIVITY_LO, "BANK_HELD", f"bank {self._bank_deg():.1f} deg held to the "
-                                "canopies", bank_deg=round(self._bank_deg(), 2))
+                                "canopies", bank_deg=round(self._bank_deg(), 2), why="end speed")
                 return
             self._next_t_s = t_s + p["entry.bank_update_s"]
-            self._measure_drag(nav)
+            if not self._measure_drag(nav):
+                self._fall_back(t_s, "drag ratio rejected")
+                return
             self._job = self._solve(nav)
         try:
             next(self._job)
@@ -131,15 +150,25 @@ class EntryGuidanceTask:
             if done.value is not None:
                 self._finish(t_s, *done.value)
 
+    def _fall_back(self, t_s: float, why: str) -> None:
+        """Requirement 6: the plan's bank, held for the rest of the flight."""
+        self._job = None
+        self._held = True
+        self._cos = math.cos(math.radians(self.ctx.params.v["guidance.plan_bank_deg"]))
+        self.ctx.events.emit(Severity.WARNING_HI, "BANK_HELD", f"{why}: steering ends, the plan's bank "
+                             f"{self._bank_deg():.1f} deg held", bank_deg=round(self._bank_deg(), 2), why=why)
+        self._pub(BankRecord(t_s, True, self._bank_deg(), drag_ratio=self._ratio, reversals=self.reversals))
+
     # ---- requirement 5 ------------------------------------------------------------------
-    def _measure_drag(self, nav: NavRecord) -> None:
+    def _measure_drag(self, nav: NavRecord) -> bool:
+        """Update the drag ratio; False when the measurement is rejected."""
         ctx, p = self.ctx, self.ctx.params.v
         imu = ctx.bus.latest(ImuRecord)
         if not imu.valid:
-            return
+            return True
         modelled = modelled_decel_mps2(nav.r_eci_m, nav.v_eci_mps, self._vehicle())
         if modelled < p["entry.drag_min_mps2"]:
-            return
+            return True
         ratio = imu.sensed_accel_mps2 / modelled
         if not p["entry.drag_ratio_min"] <= ratio <= p["entry.drag_ratio_max"]:
             self.drag_rejected += 1
@@ -150,9 +179,10 @@ class EntryGuidanceTask:
                                 f"{p['entry.drag_ratio_max']:g}): drag ratio held at {self._ratio:.3f}",
                                 ratio=round(ratio, 4))
             self._rejecting = True
-            return
+            return False
         self._rejecting = False
         self._ratio += p["entry.drag_gain"] * (ratio - self._ratio)
+        return True
 
     # ---- requirements 2-4 ---------------------------------------------------------------
     def _solve(self, nav: NavRecord):

@@ -139,7 +139,7 @@ def _low_state():
 def test_the_drag_ratio_follows_the_sensed_drag_and_rejects_a_faulty_accelerometer(factor, rejected):
     """Sensed deceleration 1.1x the modelled: the ratio moves toward 1.1 by the filter gain each
     solution. 3x (a spiking or mis-scaled accelerometer) or 0 (a dead one): rejected, the ratio
-    stays 1, one ENTRY_DRAG_REJECTED for the run of rejections."""
+    stays 1, one ENTRY_DRAG_REJECTED, and steering ends on the plan's bank (BANK_HELD)."""
     r, v = _low_state()
     rig = Rig(Phase.ENTRY, params={**LIFT, "guidance.target_lat_deg": 0.0, "guidance.target_lon_deg": 20.0})
     g = rig.build("entry_guidance")
@@ -148,7 +148,9 @@ def test_the_drag_ratio_follows_the_sensed_drag_and_rejects_a_faulty_acceleromet
     rig.run(g, 13.0, before=feed(rig, r, v, accel=factor * modelled))
     ratio = g.telemetry()["drag_ratio"]
     if rejected:
-        assert ratio == 1.0 and len(rig.named("ENTRY_DRAG_REJECTED")) == 1 and g.drag_rejected >= 3
+        assert ratio == 1.0 and len(rig.named("ENTRY_DRAG_REJECTED")) == 1 and g.drag_rejected == 1
+        assert len(rig.named("BANK_HELD")) == 1 and g.solutions == 0
+        assert abs(rig.bus.latest(BankRecord).bank_cmd_deg) == pytest.approx(70.0)
     else:
         n = 4                                   # solutions at 0, 4, 8, 12 s
         assert ratio == pytest.approx(1.0 + 0.1 * (1.0 - 0.7 ** n), rel=1e-6)
@@ -162,3 +164,19 @@ def test_below_the_end_speed_the_bank_is_held(entry_state):
     rig.run(g, 10.0, before=feed(rig, r, slow))
     assert g.solutions == 0 and len(rig.named("BANK_HELD")) == 1
     assert rig.bus.latest(BankRecord).bank_cmd_deg == pytest.approx(70.0)
+
+
+def test_navigation_lost_in_entry_ends_steering_on_the_plans_bank(entry_state):
+    """Steered away from the plan (a target 80 km short), then navigation goes invalid: after 2 s
+    the bank returns to the plan's 70 deg and stays there when navigation comes back."""
+    rig, g = rig_aimed(entry_state, -80.0)
+    r, v = entry_state
+    rig.run(g, 12.0, before=feed(rig, r, v))
+    assert abs(rig.bus.latest(BankRecord).bank_cmd_deg) > 80.0
+    def lost(t):
+        rig.publish(NavRecord(t, False))
+    rig.run(g, 2.5, before=lost)
+    held = rig.named("BANK_HELD")
+    assert len(held) == 1 and "navigation" in held[0].message
+    rig.run(g, 10.0, before=feed(rig, r, v))
+    assert abs(rig.bus.latest(BankRecord).bank_cmd_deg) == pytest.approx(70.0) and len(rig.named("BANK_HELD")) == 1
