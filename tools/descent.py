@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import math
 
+from fsw.flightmath import G0
 from sim.atmosphere import us76
 from sim.vehicle import VehicleModel
 from sim.winds import WindProfile
 
 #: Integration step in altitude, m.
 STEP_M = 50.0
-G0 = 9.80665
 
 
 def descent_drift_m(wind: WindProfile | None, vehicle: VehicleModel, drogue_alt_m: float,

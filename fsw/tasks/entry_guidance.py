@@ -99,7 +99,6 @@ class EntryGuidanceTask:
         self._sign = 1.0
         self._last_reversal_t_s = -math.inf
         self._ratio = 1.0
-        self._rejecting = False
         self.reversals = 0
         self.solutions = 0
         self.drag_rejected = 0
@@ -171,16 +170,13 @@ class EntryGuidanceTask:
             return True
         ratio = imu.sensed_accel_mps2 / modelled
         if not p["entry.drag_ratio_min"] <= ratio <= p["entry.drag_ratio_max"]:
-            self.drag_rejected += 1
-            if not self._rejecting:
-                ctx.events.emit(Severity.WARNING_LO, "ENTRY_DRAG_REJECTED",
-                                f"sensed deceleration {imu.sensed_accel_mps2:.2f} m/s^2 is {ratio:.2f} x the modelled "
-                                f"{modelled:.2f} m/s^2 (expected {p['entry.drag_ratio_min']:g}..."
-                                f"{p['entry.drag_ratio_max']:g}): drag ratio held at {self._ratio:.3f}",
-                                ratio=round(ratio, 4))
-            self._rejecting = True
+            self.drag_rejected += 1           # steering then ends (requirement 6): one rejection at most
+            ctx.events.emit(Severity.WARNING_LO, "ENTRY_DRAG_REJECTED",
+                            f"sensed deceleration {imu.sensed_accel_mps2:.2f} m/s^2 is {ratio:.2f} x the modelled "
+                            f"{modelled:.2f} m/s^2 (expected {p['entry.drag_ratio_min']:g}..."
+                            f"{p['entry.drag_ratio_max']:g}): drag ratio held at {self._ratio:.3f}",
+                            ratio=round(ratio, 4))
             return False
-        self._rejecting = False
         self._ratio += p["entry.drag_gain"] * (ratio - self._ratio)
         return True
 
