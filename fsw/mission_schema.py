@@ -144,6 +144,8 @@ ENTRY = Struct({
     "drag_ratio_max": _n("-", 1, 10, "a drag ratio above this is rejected"),
     "roll_gain_per_s": _n("1/s", 0.01, 5, "commanded roll rate per radian of bank error (fsw/tasks/attitude.py)"),
     "max_roll_rate_dps": _n("deg/s", 1, 60, "roll rate limit while banking"),
+    "roll_fire_max_s": _n("s", 0.1, 60, "the roll couple fired in one direction without a break for longer than "
+                          "this stops bank steering's roll couple for the flight (a stuck roll gyro)"),
 })
 
 CHUTES = Struct({

@@ -25,6 +25,16 @@ Requirements
    (a roll gyro of the wrong sign drives the loop away, an RCS valve stuck
    open spins the capsule) stops the roll couple (BANK_ROLL_GUARD, once): the
    capsule then flies its lift averaged out, ballistic, not spun up further.
+6. Roll-couple firing cap, independent of the gyro (the guard above reads the
+   roll gyro, so a roll gyro stuck, or reading low, defeats it: the bank error
+   never closes and the couple fires on): the roll couple commanded on in the
+   same direction for longer than ``entry.roll_fire_max_s`` without a break
+   stops bank steering's roll couple for the rest of the flight
+   (BANK_ROLL_CAP). Healthy steering never fires that long: spinning up from
+   the roll-rate limit one way to the limit the other way is the longest
+   continuous firing the loop asks for (mission.yaml gives the figures).
+   Not persisted: a processor reset in ENTRY gives the capsule one more cap's
+   worth of spin-up before it trips again.
 """
 from __future__ import annotations
 
@@ -72,13 +82,16 @@ def bank_angle_deg(r, v, q_body_eci) -> float | None:
 class AttitudeTask:
     name = "attitude"
     PARAMS = ("gnc.entry_rcs_max_accel_mps2", "gnc.max_rate_dps", "gnc.point_gain_per_s", "gnc.rate_deadband_dps",
-              "entry.roll_gain_per_s", "entry.max_roll_rate_dps")
+              "entry.roll_gain_per_s", "entry.max_roll_rate_dps", "entry.roll_fire_max_s")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
         self.dt = period_s
         self._mask = -1                      # unknown after boot: the first command always goes out
         self._roll_guard_said = False
+        self._roll_bit = 0                   # roll couple bit fired on the last tick (0: none)
+        self._roll_on_s = 0.0                # how long it has fired without a break, s
+        self._roll_capped = False            # requirement 6: latched for the rest of the flight
         self._pub = ctx.bus.port(AttitudeRecord, self.name)
 
     def run(self, t_s: float) -> None:
@@ -153,8 +166,26 @@ class AttitudeTask:
                                      f"roll rate {math.degrees(imu.gyro_radps[0]):.1f} deg/s beyond "
                                      f"{ROLL_GUARD:g} x {p['entry.max_roll_rate_dps']:g} deg/s: roll couple stopped",
                                      roll_rate_dps=round(math.degrees(imu.gyro_radps[0]), 2))
+        mask = self._roll_cap(mask, p["entry.roll_fire_max_s"])
         self._command(mask)
         self._pub(AttitudeRecord(t_s, True, BANK, abs(err_deg), mask))
+
+    def _roll_cap(self, mask: int, cap_s: float) -> int:
+        """Requirement 6: the roll couple's continuous firing time, from the commands alone."""
+        if self._roll_capped:
+            return 0
+        if mask and mask == self._roll_bit:
+            self._roll_on_s += self.dt
+        else:
+            self._roll_bit, self._roll_on_s = mask, (self.dt if mask else 0.0)
+        if self._roll_on_s > cap_s + 1e-9:
+            self._roll_capped = True
+            self.ctx.events.emit(Severity.WARNING_HI, "BANK_ROLL_CAP",
+                                 f"roll couple fired {self._roll_on_s:.2f} s without a break (limit {cap_s:g} s): "
+                                 "roll gyro suspect, roll couple stopped for the rest of the flight",
+                                 fired_s=round(self._roll_on_s, 2))
+            return 0
+        return mask
 
     def _command(self, mask: int) -> None:
         if mask != self._mask or mask:

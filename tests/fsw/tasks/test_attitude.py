@@ -169,3 +169,40 @@ def test_a_roll_rate_beyond_the_guard_stops_the_roll_couple_with_one_event():
     assert len(rig.named("BANK_ROLL_GUARD")) == 1
     rig.run(a, n=1, before=feed(rig, q=LIFT_LEFT, gyro=(-40.0 * DEG, 0.0, 0.0)))
     assert rig.dev.rcs.masks[-1] == 1                 # back inside the guard: steering again
+
+
+def test_a_roll_couple_firing_past_its_cap_stops_for_good_whatever_the_gyro_says():
+    """Requirement 6: a roll gyro frozen at zero never sees the roll, so the bank error never
+    closes and the guard above (same gyro) never trips; the couple's own firing time stops it at
+    entry.roll_fire_max_s (4 s: 200 ticks at 50 Hz), once, and it stays off after."""
+    from fsw.records import BankRecord
+    rig = Rig(Phase.ENTRY, t0_s=10.0)
+    a = rig.build("attitude")
+    cap_s = rig.ctx.params.v["entry.roll_fire_max_s"]
+    rig.publish(BankRecord(10.0, True, 0.0))
+    n = round(cap_s / a.dt)
+    rig.run(a, n=n, before=feed(rig, q=LIFT_LEFT))
+    assert rig.dev.rcs.masks[-1] == 1 and not rig.named("BANK_ROLL_CAP")
+    rig.run(a, n=2, before=feed(rig, q=LIFT_LEFT))
+    assert rig.dev.rcs.masks[-1] == 0
+    assert len(rig.named("BANK_ROLL_CAP")) == 1
+    sent = len(rig.dev.rcs.masks)
+    rig.run(a, n=50, before=feed(rig, q=LIFT_LEFT))          # still a bank error: still off
+    assert rig.dev.rcs.masks[sent - 1:] == [0] and len(rig.named("BANK_ROLL_CAP")) == 1
+
+
+def test_roll_firing_with_breaks_or_reversing_never_reaches_the_cap():
+    """Healthy steering pulses (the deadband breaks the firing) or swaps direction: the count
+    restarts, so 1.5 caps' worth of firing in two runs does not trip it."""
+    from fsw.records import BankRecord
+    rig = Rig(Phase.ENTRY, t0_s=10.0)
+    a = rig.build("attitude")
+    n = round(0.75 * rig.ctx.params.v["entry.roll_fire_max_s"] / a.dt)
+    rig.publish(BankRecord(10.0, True, 0.0))
+    rig.run(a, n=n, before=feed(rig, q=LIFT_LEFT))                       # fires +roll
+    rig.run(a, n=1, before=feed(rig, q=LIFT_LEFT, gyro=(15.0 * DEG, 0.0, 0.0)))   # at the limit: a break
+    assert rig.dev.rcs.masks[-1] == 0
+    rig.run(a, n=n, before=feed(rig, q=LIFT_LEFT))
+    rig.publish(BankRecord(rig.clock.now_s(), True, -179.0))
+    rig.run(a, n=n, before=feed(rig, q=LIFT_LEFT))                       # reversed: -roll
+    assert rig.dev.rcs.masks[-1] == 2 and not rig.named("BANK_ROLL_CAP")
