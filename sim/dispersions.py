@@ -34,8 +34,9 @@ Requirements
    ``Cm_alpha += Cd d / D`` (less stable when aft; Cd at the hypersonic plateau,
    the largest value of the Cd table: exact for Mach >= 3, overstating the shift
    by up to 1.7x subsonic, where the chute riser moment dominates), and each
-   chute's riser arm becomes ``attach_offset_m - d``. A LATERAL offset (trim
-   angle, lift) is not modelled: it would need a new force term in sim.dynamics.
+   chute's riser arm becomes ``attach_offset_m - d``. A LATERAL offset
+   ``mass.com_lateral_m`` is added to the vehicle's ``mass.com_lateral_m`` (the
+   offset sim.dynamics trims and lifts on: trim angle and L/D scale with it).
 6. Mass: ``entry_kg`` dispersed additively; the inertia tensor scales with it
    (same geometry); ``deorbit_propellant_kg`` additively.
 7. Wind: ``scale`` multiplies the scenario's table (``model: table``); a constant
@@ -139,6 +140,8 @@ DISPERSIONS = Struct({
         "entry_kg": _offset("kg", "entry mass; the inertia tensor scales in proportion"),
         "deorbit_propellant_kg": _offset("kg", "deorbit propellant loaded"),
         "com_axial_m": _offset("m", "axial centre-of-mass shift, positive aft (see sim/dispersions.py, requirement 5)"),
+        "com_lateral_m": _offset("m", "lateral centre-of-mass offset added to the vehicle's mass.com_lateral_m "
+                                 "(trim angle and lift-to-drag ratio scale with it)"),
     }, default={}),
     "aero": Struct({
         "cd_scale": _factor("factor on the whole Cd(Mach) table"),
@@ -350,6 +353,12 @@ def disperse(scenario, campaign_seed: int, run: int) -> DispersedRun:
         for c in ("drogue", "main"):
             ch = vehicle["chutes"][c]
             ch["attach_offset_m"] = _clamp(ch["attach_offset_m"] - dx, _limits(VEHICLE, "chutes.drogue.attach_offset_m"))
+
+    spec = d["mass"]["com_lateral_m"]
+    if spec is not None:
+        m = vehicle["mass"]
+        m["com_lateral_m"] = _clamp(m["com_lateral_m"] + dr.draw("mass.com_lateral_m", spec),
+                                    _limits(VEHICLE, "mass.com_lateral_m"))
 
     # The vehicle's own per-run error models: sigma overrides.
     for key, v in d["engine"].items():

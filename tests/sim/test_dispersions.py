@@ -174,7 +174,8 @@ def test_schema_describes_every_item_with_a_unit():
 def test_vehicle_dispersions_and_com_mapping(tmp_path):
     sc = load_scenario(str(write(tmp_path, "dispersions:\n"
                                  "  mass: {entry_kg: {dist: uniform, low: 2, high: 2},\n"
-                                 "         com_axial_m: {dist: uniform, low: 0.01, high: 0.01}}\n"
+                                 "         com_axial_m: {dist: uniform, low: 0.01, high: 0.01},\n"
+                                 "         com_lateral_m: {dist: uniform, low: -0.001, high: -0.001}}\n"
                                  "  aero: {cd_scale: {dist: uniform, low: 1.1, high: 1.1},\n"
                                  "         cm_alpha_scale: {dist: uniform, low: 0.5, high: 0.5}}\n"
                                  "  engine: {thrust_sigma: 0.05, ignition_delay_sigma_s: 0.2}\n"
@@ -182,6 +183,7 @@ def test_vehicle_dispersions_and_com_mapping(tmp_path):
     v0 = sc.vehicle
     v = disperse(sc, 0, 0).scenario.vehicle
     assert v["mass"]["entry_kg"] == pytest.approx(v0["mass"]["entry_kg"] + 2)
+    assert v["mass"]["com_lateral_m"] == pytest.approx(v0["mass"]["com_lateral_m"] - 0.001)
     k = v["mass"]["entry_kg"] / v0["mass"]["entry_kg"]
     assert v["mass"]["inertia_kgm2"] == pytest.approx([i * k for i in v0["mass"]["inertia_kgm2"]])
     assert v["aero"]["cd_value"] == pytest.approx([c * 1.1 for c in v0["aero"]["cd_value"]])
