@@ -221,10 +221,23 @@ FDIR = Struct({
 }, doc="fault detection, isolation and recovery (fsw/fdir/table.py)")
 
 BEACON = Struct({
-    "period_s": _n("s", 5, 86400, "beacon report period after landing"),
-    "retry_s": _n("s", 1, 3600, "retry after a failed SBD session"),
+    "period_s": _n("s", 5, 86400, "shortest report period floating and in SAFE (fsw/tasks/beacon.py)"),
+    "descent_period_s": _n("s", 5, 3600, "last-known-state report period under the canopies"),
+    "retry_s": _n("s", 1, 3600, "first retry after a failed SBD session; doubled on each failure in a row"),
+    "retry_max_s": _n("s", 10, 86400, "longest retry backoff (it is also capped at the report period); the "
+                       "retry period of a locked modem"),
     "min_bars": _n("bars", 0, 5, "minimum Iridium signal to start a session", integer=True),
-})
+    "after_main_s": _n("s", 60, 7200, "surface beaconing starts this long after the main fired when no "
+                       "splashdown was declared"),
+    "endurance_h": _n("h", 1, 720, "the battery budget keeps the beacon reporting this long after splashdown"),
+    "max_period_s": _n("s", 60, 86400, "longest report period the budget may stretch to"),
+    "battery_wh": _n("Wh", 1, 10000, "usable battery energy at full charge (hardware power.battery_wh)"),
+    "reserve_wh": _n("Wh", 0, 10000, "energy the budget never plans to spend (capacity loss in cold water, "
+                     "state-of-charge error)"),
+    "sleep_w": _n("W", 0, 50, "load between wakes in recovery power mode (hardware power.sleep_w)"),
+    "report_wh": _n("Wh", 0.0001, 10, "energy of one report: the wake and its SBD session (hardware power: "
+                    "awake_w x wake_s + modem_w x session_s)"),
+}, doc="recovery beacon (fsw/tasks/beacon.py, fsw/tasks/beacon_policy.py)")
 
 TELEMETRY = Struct({
     "hk_period_quiet_s": _n("s", 0.1, 3600, "housekeeping period in ATTACHED, SEPARATED, COAST, LANDED and SAFE"),

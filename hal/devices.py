@@ -189,6 +189,9 @@ class Watchdog(Protocol):
 
 class Power(Protocol):
     def read(self) -> PowerStatus: ...
+    def set_mode(self, mode: str) -> None:
+        """"flight" (every board on, the processor running) or "recovery" (the processor suspended
+        between beacon wakes, GPS in backup, modem off): the power supervisor's duty cycle."""
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,6 @@ from hal.devices import (BaroSample, EngineStatus, GpsFix, Hal, ImuSample,
                          PowerStatus, PyroStatus, SbdResult, StarFix)
 from sim.star_tracker import quat_mul, small_rotation
 
-#: Battery of the SIL power model: capacity (Wh) and average load (W).
-BATTERY_WH = 120.0
-LOAD_W = 12.0
-
-
 class SimImu:
     def __init__(self, world):
         self.w = world
@@ -224,11 +219,13 @@ class SimIridium:
         return w.splash is not None or (w.truth().alt_m < 20_000.0 and w.truth().speed_mps < 600.0)
 
     def signal_bars(self) -> int:
+        self.w.battery.wake(self.w.t)
         if any(self.w.faults.active(self.w.t, "iridium")):
             return 0                                           # dropout: no network, no bars
         return self.w.iridium.bars(self._clear())
 
     def send_sbd(self, payload: bytes) -> SbdResult:
+        self.w.battery.session(self.w.t)
         if any(self.w.faults.active(self.w.t, "iridium")):
             self.w.iridium.attempts += 1
             return SbdResult(32, self.w.iridium.momsn)       # no network
@@ -302,8 +299,11 @@ class SimPower:
         self.w = world
 
     def read(self) -> PowerStatus:
-        soc = max(0.0, 1.0 - LOAD_W * self.w.t / 3600.0 / BATTERY_WH)
-        return PowerStatus(24.0 + 4.0 * soc, soc)
+        b = self.w.battery
+        return PowerStatus(b.bus_v(self.w.t), b.soc(self.w.t))
+
+    def set_mode(self, mode: str) -> None:
+        self.w.battery.set_mode(mode, self.w.t)
 
 
 def build_sim_hal(world, uplink_source=None, downlink_sink=None) -> Hal:

@@ -106,4 +106,19 @@ HARDWARE = Struct({
         "mean_bars": _n("bars", 0, 5, "mean signal strength with a clear antenna"),
         "session_success_prob": _n("-", 0, 1, "probability that an SBD session with signal completes"),
     }),
+    # Defaults: the SIL capsule (config/sil.yaml states the sources).
+    "power": Struct({
+        "battery_wh": _n("Wh", 1, 10000, "usable battery energy at separation", default=120.0),
+        "flight_w": _n("W", 0.1, 500, "average load with every board on and the processor running", default=12.0),
+        "sleep_w": _n("W", 0.0, 50, "load in recovery mode between beacon wakes (processor suspended, GPS in "
+                      "backup, modem off)", default=0.25),
+        "awake_w": _n("W", 0.0, 100, "load while awake for one beacon wake (processor, GPS, modem idle)",
+                      default=3.0),
+        "wake_s": _n("s", 0.0, 600, "time awake per beacon wake (resume, GPS hot fix, signal check)", default=30.0),
+        "modem_w": _n("W", 0.0, 20, "modem transmit power over an SBD session, beyond the awake load",
+                      default=1.0),
+        "session_s": _n("s", 0.0, 600, "duration of one SBD session (AT+SBDIX)", default=20.0),
+        "v_full": _n("V", 1, 100, "bus voltage at full charge", default=28.0),
+        "v_empty": _n("V", 1, 100, "bus voltage at empty", default=24.0),
+    }, default={}),
 })

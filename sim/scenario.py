@@ -109,6 +109,8 @@ EXPECT = Struct({
                              doc="flight event names that must not occur"),
     "deorbit_burn": Bool(default=None, doc="true: a deorbit burn ignited; false: none did"),
     "burn_dv_tol_pct": _n("%", 0, 100, "deorbit burn truth dv within this % of its target", default=None),
+    "max_miss_km": _n("km", 0, 20000, "truth splash point within this distance of the mission target",
+                      default=None),
 }, default=None, doc="expected outcome (elsrs catalogue)")
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from sim import earth
 from sim.actuators import EngineModel, HardwareArm, IridiumModel, PyroBoard, RcsModel
+from sim.power import Battery
 from sim.atmosphere import density_sound_speed
 from sim.dynamics import Dynamics, quat_from_axes_x
 from sim.star_tracker import DEFAULT_EPOCH_UTC, StarTrackerModel, sun_unit_sim_eci
@@ -133,6 +134,7 @@ class World:
             sun_unit_sim_eci(env.get("epoch_utc", DEFAULT_EPOCH_UTC)))
         self.water = WaterSwitchModel(hardware["water"])
         self.iridium = IridiumModel(hardware["iridium"], self.noise)
+        self.battery = Battery(hardware["power"])
         self.float_inflated = False
         #: canopy -> why it failed at deployment (opened above its fail_mach or fail_q_pa)
         self.canopy_failed: dict[str, str] = {}

@@ -202,6 +202,13 @@ def check(expect: dict, summary: dict, events: list[dict] | None = None) -> list
                 err = 100.0 * (dv - target) / target
                 if abs(err) > tol:
                     bad.append(f"burn dv {dv:.1f} of {target:.1f} m/s ({err:+.1f} %, tolerance {tol:g} %)")
+    lim = e.get("max_miss_km")
+    if lim is not None:
+        sp = summary.get("splashdown")
+        if sp is None or sp.get("miss_km") is None:
+            bad.append(f"no splashdown (expected one within {lim:g} km of the target)")
+        elif sp["miss_km"] > lim:
+            bad.append(f"splash {sp['miss_km']:.1f} km from the target (expected within {lim:g} km)")
     return bad
 
 

@@ -1,4 +1,4 @@
-"""``elsrs decode FILE``: a flight-recorder file or a telemetry capture -> JSON lines (tools/decode.py)."""
+"""``elsrs decode FILE``: a flight-recorder file, a telemetry capture or a beacon report -> JSON lines (tools/decode.py)."""
 from __future__ import annotations
 
 import os
@@ -6,8 +6,9 @@ import sys
 
 
 def add_arguments(p) -> None:
-    p.add_argument("file", help="recorder file (its segments are read too), bare packet stream or framed capture")
-    p.add_argument("--kind", choices=("auto", "recorder", "packets", "framed"), default="auto",
+    p.add_argument("file", help="recorder file (its segments are read too), bare packet stream, framed capture "
+                   "or an Iridium gateway .sbd beacon report")
+    p.add_argument("--kind", choices=("auto", "recorder", "packets", "framed", "sbd"), default="auto",
                    help="input kind (default: detected from the content)")
 
 

@@ -1,4 +1,4 @@
-"""Ground decoder behind ``elsrs decode FILE [--kind auto|recorder|packets|framed]``.
+"""Ground decoder behind ``elsrs decode FILE [--kind auto|recorder|packets|framed|sbd]``.
 
 Inputs
 - ``recorder``: a flight-recorder file (``fsw.recorder``). Given the recorder's
@@ -11,6 +11,8 @@ Inputs
   decoder resynchronises on the next octet where a plausible header starts a
   packet whose CRC checks.
 - ``framed``: an ASM-framed byte capture (a serial capture): ``fsw.link.Deframer``.
+- ``sbd``: one beacon report as the Iridium gateway delivers it (the ``.sbd``
+  attachment of a mobile-originated message): ``fsw.tasks.beacon_report``.
 - ``auto`` (default): the kind that explains the most octets of the first
   64 KiB, provided it explains at least 3 records/packets or half of the
   non-zero octets; otherwise the content is "not recognised" (exit 2) -
@@ -20,6 +22,8 @@ Inputs
 Output: one JSON object per line on stdout, in file order (a recorder set: in
 record-number order):
 - recorder: ``{"n", "stream" ("hk"|"event"), "file", "offset", "record"}``
+- sbd: the report (``beacon_report.parse``: kind, seq, t_s, phase by name,
+  source, lat_deg, lon_deg, alt_m, age_s, v_enu_mps, battery_pct, next_s, failed)
 - packets / framed: ``{"offset", "apid", "kind", "seq_count", "t_s", "data"}``
   (``fsw.link.TelemetryDecoder``'s dict; ``offset`` of the packet, or of its
   marker when framed).
@@ -47,9 +51,11 @@ from dataclasses import dataclass
 from fsw.link import APID_TABLE, ASM, Deframer, DecodeError, FrameRejected, PacketReceived, TelemetryDecoder
 from fsw.link import crc16, split_packets
 from fsw.link.ccsds import DEFAULT_MAX_PACKET_LEN, PRIMARY_HEADER_LEN
+from fsw.phases import Phase
 from fsw.recorder_format import SYNC, STREAMS, Damaged, Found, list_segments, scan
+from fsw.tasks import beacon_report
 
-KINDS = ("auto", "recorder", "packets", "framed")
+KINDS = ("auto", "recorder", "packets", "framed", "sbd")
 #: Octets examined by auto-detection.
 SAMPLE_BYTES = 64 * 1024
 _SEGMENT_NAME = re.compile(r".+\.(ev)?(\d{3,})")
@@ -324,6 +330,8 @@ def decode(path, kind: str = "auto") -> Decoded:
     if kind not in KINDS:
         raise InputError(f"--kind: expected one of {', '.join(KINDS)}, got {kind!r}")
     data = _read(path)
+    if kind == "sbd" or (kind == "auto" and _is_sbd(data)):
+        return decode_sbd(data, path)
     if kind == "auto":
         sample = data[:SAMPLE_BYTES]
         kind = detect(sample)
@@ -342,6 +350,21 @@ def decode(path, kind: str = "auto") -> Decoded:
     if kind == "packets":
         return decode_packets(data, path)
     return decode_framed(data, path)
+
+
+def _is_sbd(data: bytes) -> bool:
+    return len(data) == beacon_report.REPORT.sizeof() and data[:3] == b"EB\x02"
+
+
+def decode_sbd(data: bytes, path: str = "") -> Decoded:
+    """One beacon report (an Iridium gateway ``.sbd`` file)."""
+    if not _is_sbd(data):
+        raise InputError(f"{path}: {len(data)} bytes starting {data[:3].hex(' ') or '(nothing)'}: expected a "
+                         f"{beacon_report.REPORT.sizeof()}-byte beacon report starting 45 42 02 (\"EB\", version 2)")
+    rep = beacon_report.parse(data)
+    phases = list(Phase)
+    rep["phase"] = phases[rep["phase"]].value if rep["phase"] < len(phases) else f"phase {rep['phase']}"
+    return Decoded("sbd", iter([rep]), {"kind": "sbd", "file": path, "reports": 1})
 
 
 def decode_all(path, kind: str = "auto") -> tuple[list[dict], dict]:

@@ -291,7 +291,8 @@ class SilRun:
         facts = RunFacts(
             t_end_s=t_end, final_phase=self.app.phases.phase.value, reached_landed="LANDED" in reached,
             splash=None if splash is None else Splash(splash["t_s"], splash["vertical_speed_mps"]),
-            pulses=tuple(pulses), beacon_reports=len(w.iridium.delivered),
+            pulses=tuple(pulses),
+            beacon_reports=0 if splash is None else sum(1 for t, _ in w.iridium.delivered if t >= splash["t_s"]),
             canopy_failures=tuple(sorted(w.canopy_failed.items())),
             task_exceptions=self.anomaly_log.task_exceptions(),
             monitor_responses=self.anomaly_log.monitor_responses())
@@ -317,7 +318,8 @@ class SilRun:
             "deorbit_burn": burn, "entry": entry,
             "drogue": self.deploys.get("drogue"), "main": self.deploys.get("main"),
             "splashdown": splash,
-            "beacon": {"messages_sent": len(beacon_log), "first_sent_t_s": _r(beacon_log[0][0], 3) if beacon_log else None},
+            "beacon": {"messages_sent": len(beacon_log), "first_sent_t_s": _r(beacon_log[0][0], 3) if beacon_log else None,
+                       "after_splash": facts.beacon_reports},
             "pyro_fires": fires,
             "resets": self.fc.resets, "faults_injected": w.faults.count_started(t_end),
             "scheduler": {"overruns": st.overruns, "max_task_ms": _r(st.max_task_ms, 3)},
@@ -352,7 +354,7 @@ def print_outcome(summary: dict, echo=print) -> None:
     if s["splashdown"]:
         sp = s["splashdown"]
         echo(f"  splashdown: {sp['lat_deg']:.4f}, {sp['lon_deg']:.4f} at {sp['speed_mps']:.2f} m/s, miss {sp['miss_km']:.1f} km")
-    echo(f"  beacon messages: {s['beacon']['messages_sent']}; pyro fires: "
+    echo(f"  beacon messages: {s['beacon']['messages_sent']} ({s['beacon']['after_splash']} after splashdown); pyro fires: "
          + ", ".join(f"{f['channel']}@{f['t_s']:.1f}" for f in s["pyro_fires"]))
     echo(f"  sim {s['sim_time_s']:.0f} s in {s['wall_time_s']:.1f} s wall: realtime factor {s['realtime_factor']:.0f}; "
          f"overruns {s['scheduler']['overruns']}")

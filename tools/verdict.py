@@ -24,7 +24,9 @@ Requirements
       a pulse in an unknown phase is not shown to be allowed, so it is a violation;
    f. the main canopy was released (``main_release`` pulse) only at or after the
       truth splashdown time;
-   g. at least one beacon report was delivered;
+   g. at least one beacon report was delivered at or after the truth splashdown
+      (reports under the canopies tell where the capsule was going, not that
+      its beacon works afloat);
    h. no task raised (flight event ``TASK_EXCEPTION``).
 3. ``safe_abort`` when there was no splashdown, the flight software ended in
    ``SAFE``, and none of c-f, h occurred (b, g and a need a splashdown).
@@ -123,7 +125,7 @@ class RunFacts:
     reached_landed: bool                # the flight software was ever in LANDED
     splash: Splash | None
     pulses: tuple[PyroPulse, ...]       # in time order
-    beacon_reports: int                 # beacon reports delivered (Iridium gateway side)
+    beacon_reports: int                 # beacon reports delivered at or after the splash (Iridium gateway side)
     task_exceptions: tuple[Repeated, ...] = field(default=())    # what = "task <name>", detail = first "Type: msg"
     monitor_responses: tuple[Repeated, ...] = field(default=())  # what = monitor, detail = response
     canopy_failures: tuple[tuple[str, str], ...] = field(default=())  # (canopy, why): opened above its rating
@@ -235,7 +237,7 @@ def judge(facts: RunFacts, envelope: Envelope, allowed_phases=ALLOWED_PHASES) ->
         elif p.t_s < sp.t_s:
             always.append(f"main canopy released at t = {p.t_s:.1f} s, {sp.t_s - p.t_s:.1f} s before splashdown")
     if sp is not None and facts.beacon_reports < 1:                     # g: beacon
-        landing.append("no beacon report delivered")
+        landing.append("no beacon report delivered after splashdown")
     always += [_repeated_line(r, "task") for r in sorted(facts.task_exceptions, key=lambda r: (r.first_t_s, r.what))]
 
     if sp is not None and not landing and not always:

@@ -1,42 +1,57 @@
-"""Recovery beacon task (1 Hz): position reports over Iridium SBD after landing.
+"""Recovery beacon task (1 Hz): position reports over Iridium SBD, from the
+canopies to the ship, whatever else failed.
 
 Requirements
-1. In LANDED and in SAFE, a report every ``beacon.period_s``, the first at
-   once; after a failed session, retry after ``beacon.retry_s``. The report
-   carries the phase, so the ground tells a SAFE hold from a landed capsule.
-2. Position from the latest valid GPS fix, else the nav estimate, else none
-   (the report still goes: a beacon works whatever else failed - Beagle 2).
-3. A session starts only with at least ``beacon.min_bars`` of signal.
-4. Report layout (``REPORT``, big-endian, 20 bytes) is fixed with construct and
-   decoded by the ground tools with the same definition.
+1. Regime (table ``REGIMES``, first match wins):
+   - ``surface``: in LANDED, or once ``beacon.after_main_s`` has passed since
+     the main fired with no splashdown declared (the landing logic's own
+     backup may have failed too), in any phase, SAFE included. The power
+     supervisor is put in "recovery" mode once on entering it (the processor
+     sleeps between wakes); reports every ``report_period_s``
+     (fsw/tasks/beacon_policy.py) so that the battery lasts
+     ``beacon.endurance_h`` from splashdown;
+   - ``safe``: SAFE before that: reports every ``beacon.period_s``;
+   - ``descent``: drogue or main out (phase DROGUE or MAIN, or a deploy time
+     in the EdlRecord): last-known-state reports every
+     ``beacon.descent_period_s``, so a capsule that sinks or whose beacon dies
+     at the splash has told where it was going;
+   - silent otherwise (no sky for the antenna in orbit and in blackout).
+   The first report of a regime goes at once.
+2. Position: the latest valid GPS fix with its age, else the navigated state,
+   else none - the report still goes (Beagle 2). Layout: beacon_report.py.
+3. A session starts only with at least ``beacon.min_bars`` of signal; none is
+   a failed wake (backoff, no session).
+4. After a failed session the next follows the status table
+   (beacon_policy.py: backoff on transient failures, 3 min on "wait",
+   ``beacon.retry_max_s`` when locked; a refused message is dropped); when the
+   battery budget allows fewer reports than ``beacon.period_s``, no wake,
+   failed or not, comes sooner than the budget period.
+5. A battery reading outside 0..1 or not finite is counted and reported
+   (BEACON_POWER_INVALID, once) and the last valid one is used; a power
+   supervisor that refuses the mode command is reported (BEACON_POWER_MODE)
+   and beaconing goes on.
 """
 from __future__ import annotations
 
-from construct import Const, Int8ub, Int16ub, Int32sb, Int32ub, Struct
+import math
 
 from fsw.events import Severity
-from fsw.flightmath import eci_to_latlonalt
+from fsw.flightmath import air_relative_velocity, eci_to_latlonalt
 from fsw.phases import Phase
-from fsw.records import GpsRecord, NavRecord
+from fsw.records import EdlRecord, GpsRecord, LandingRecord, NavRecord
+from fsw.tasks import beacon_report
+from fsw.tasks.beacon_policy import report_period_s, retry_after_s, status_class
 
-REPORT = Struct(
-    "magic" / Const(b"EB"),
-    "version" / Const(1, Int8ub),
-    "seq" / Int16ub,
-    "t_s" / Int32ub,            # mission elapsed time, s
-    "lat_e7" / Int32sb,         # latitude, 1e-7 deg
-    "lon_e7" / Int32sb,         # longitude, 1e-7 deg
-    "source" / Int8ub,          # 0 none, 1 GPS, 2 nav estimate
-    "phase" / Int8ub,           # index in fsw.phases.Phase
-    "battery_pct" / Int8ub,
-)
 _PHASES = list(Phase)
-_ACTIVE = (Phase.LANDED, Phase.SAFE)
+#: Regime by phase before the surface rule (requirement 1); None: silent.
+REGIMES = {Phase.SAFE: "safe", Phase.DROGUE: "descent", Phase.MAIN: "descent", Phase.LANDED: "surface"}
 
 
 class BeaconTask:
     name = "beacon"
-    PARAMS = ("beacon.period_s", "beacon.retry_s", "beacon.min_bars")
+    PARAMS = ("beacon.period_s", "beacon.descent_period_s", "beacon.retry_s", "beacon.retry_max_s",
+              "beacon.min_bars", "beacon.after_main_s", "beacon.endurance_h", "beacon.max_period_s",
+              "beacon.battery_wh", "beacon.reserve_wh", "beacon.sleep_w", "beacon.report_wh")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -44,57 +59,157 @@ class BeaconTask:
         self.sent = 0
         self.failed = 0
         self.first_sent_t_s: float | None = None
+        self.regime: str | None = None
+        self.surface_t_s: float | None = None        # start of the endurance (requirement 1)
+        self.period_now_s = 0.0                      # the period the last report planned
         self._next_t_s: float | None = None
+        self._fails_in_row = 0
+        self._fix = None                             # latest valid GPS fix (requirement 2)
+        self._soc = 1.0
+        self._said: set[str] = set()
 
+    # ---- regime ---------------------------------------------------------------------------------
+    def _regime(self, t_s: float, p) -> str | None:
+        ph = self.ctx.phases.phase
+        edl = self.ctx.bus.latest(EdlRecord)
+        if ph is Phase.LANDED:
+            land = self.ctx.bus.latest(LandingRecord)
+            start = land.splash_t_s if land.valid and land.splash_t_s is not None else t_s
+            return self._surface(start, "splashdown")
+        if edl.main_t_s is not None and t_s >= edl.main_t_s + p["beacon.after_main_s"]:
+            return self._surface(edl.main_t_s + p["beacon.after_main_s"], "timer after the main")
+        if edl.drogue_t_s is not None or edl.main_t_s is not None:
+            return "safe" if ph is Phase.SAFE else "descent"
+        return REGIMES.get(ph)
+
+    def _surface(self, start_t_s: float, why: str) -> str:
+        if self.surface_t_s is None:
+            self.surface_t_s = start_t_s
+            self.ctx.events.emit(Severity.ACTIVITY_HI, "BEACON_SURFACE",
+                                 f"surface beaconing ({why}): power to recovery mode", why=why)
+            try:
+                self.ctx.hal.power.set_mode("recovery")
+            except Exception as e:  # noqa: BLE001 - requirement 5: the beacon goes on regardless
+                self._once(Severity.WARNING_HI, "BEACON_POWER_MODE", f"recovery power mode refused: {e}")
+        return "surface"
+
+    # ---- the task -------------------------------------------------------------------------------
     def run(self, t_s: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
-        if ctx.phases.phase not in _ACTIVE:
-            self._next_t_s = None
+        gps = ctx.bus.latest(GpsRecord)
+        if gps.fix is not None and gps.fix.valid and (self._fix is None or gps.fix.t_s >= self._fix.t_s):
+            self._fix = gps.fix
+        regime = self._regime(t_s, p)
+        if regime != self.regime:
+            self.regime = regime
+            self._next_t_s = t_s                     # the first report of a regime goes at once
+            self._fails_in_row = 0
+        if regime is None or t_s < self._next_t_s:
             return
-        if self._next_t_s is None:
-            self._next_t_s = t_s
-        if t_s < self._next_t_s:
+        self._battery_soc(t_s)
+        period = self._period(t_s, p, regime)
+        if ctx.hal.iridium.signal_bars() < p["beacon.min_bars"]:
+            self._fails_in_row += 1
+            self._next_t_s = t_s + self._retry(period, "transient", p)
             return
-        bars = ctx.hal.iridium.signal_bars()
-        if bars < p["beacon.min_bars"]:
-            self._next_t_s = t_s + p["beacon.retry_s"]
-            return
-        payload = self.report(t_s)
-        rep = REPORT.parse(payload)
+        payload = self.report(t_s, regime, period)
         res = ctx.hal.iridium.send_sbd(payload)
         if res.sent:
-            self.sent += 1
-            if self.first_sent_t_s is None:
-                self.first_sent_t_s = t_s
-            self._next_t_s = t_s + p["beacon.period_s"]
-            # The reported position rides along in the event, so the ground's recovery view can
-            # set it against the splash forecast without the Iridium gateway's copy.
-            ctx.events.emit(Severity.ACTIVITY_LO, "BEACON_SENT", f"report {self.seq} sent (MOMSN {res.momsn})",
-                            seq=self.seq, momsn=res.momsn, lat_deg=rep.lat_e7 * 1e-7, lon_deg=rep.lon_e7 * 1e-7,
-                            source=("none", "gps", "nav")[rep.source])
-            self.seq = (self.seq + 1) & 0xFFFF
-        else:
-            self.failed += 1
-            self._next_t_s = t_s + p["beacon.retry_s"]
-            ctx.events.emit(Severity.WARNING_LO, "BEACON_FAILED", f"SBD session failed, MO status {res.mo_status}",
-                            mo_status=res.mo_status)
+            self._sent(t_s, res, payload)
+            self._fails_in_row = 0
+            self._next_t_s = t_s + period
+            return
+        self.failed += 1
+        self._fails_in_row += 1
+        cls = status_class(res.mo_status)
+        wait = self._retry(period, cls, p)
+        self._next_t_s = t_s + wait
+        ctx.events.emit(Severity.WARNING_LO, "BEACON_FAILED",
+                        f"SBD session failed, MO status {res.mo_status} ({cls}): next in {wait:.0f} s",
+                        mo_status=res.mo_status, cls=cls, retry_s=wait)
+        if cls == "antenna":
+            self._once(Severity.WARNING_HI, "BEACON_ANTENNA", f"modem reports MO status {res.mo_status} "
+                       "(antenna fault or radio disabled): retrying with backoff")
+        elif cls == "locked":
+            self._once(Severity.WARNING_HI, "BEACON_LOCKED", f"modem reports MO status {res.mo_status} "
+                       f"(locked, denied or service disabled): retrying every {p['beacon.retry_max_s']:g} s")
+        elif cls == "message":
+            self._once(Severity.WARNING_HI, "BEACON_REFUSED", f"gateway refused the {len(payload)}-byte report "
+                       f"(MO status {res.mo_status}): dropped, a fresh one follows")
 
-    def report(self, t_s: float) -> bytes:
-        """Build one position report."""
-        bus = self.ctx.bus
-        gps, nav = bus.latest(GpsRecord), bus.latest(NavRecord)
-        lat = lon = 0.0
-        src = 0
-        if gps.fix is not None and gps.fix.valid:
-            lat, lon, src = gps.fix.lat_deg, gps.fix.lon_deg, 1
+    def _retry(self, period: float, cls: str, p) -> float:
+        """Requirement 4."""
+        wait = retry_after_s(cls, self._fails_in_row, p["beacon.retry_s"], min(period, p["beacon.retry_max_s"]),
+                             p["beacon.retry_max_s"])
+        return max(wait, period) if period > p["beacon.period_s"] else wait
+
+    def _period(self, t_s: float, p, regime: str) -> float:
+        """Report period of the regime, s (requirement 1; the budget in surface)."""
+        if regime == "descent":
+            return p["beacon.descent_period_s"]
+        if regime == "safe":
+            return p["beacon.period_s"]
+        endurance_s = p["beacon.endurance_h"] * 3600.0
+        left = endurance_s - (t_s - self.surface_t_s)
+        if left <= 0.0:
+            left = endurance_s
+        period = report_period_s(self._soc * p["beacon.battery_wh"], p["beacon.reserve_wh"], left,
+                                 p["beacon.sleep_w"], p["beacon.report_wh"], p["beacon.period_s"],
+                                 p["beacon.max_period_s"])
+        if period >= p["beacon.max_period_s"]:
+            self._once(Severity.WARNING_HI, "BEACON_POWER_LOW", f"battery {self._soc:.0%} cannot keep "
+                       f"{p['beacon.endurance_h']:g} h at the {p['beacon.sleep_w']:g} W sleep load: "
+                       f"one report every {period:.0f} s")
+        return period
+
+    def _battery_soc(self, t_s: float) -> float:
+        """Requirement 5."""
+        try:
+            soc = float(self.ctx.hal.power.read().battery_soc)
+        except Exception as e:  # noqa: BLE001 - a power reading that fails must not stop the beacon
+            soc, why = math.nan, str(e)
+        else:
+            why = f"battery state of charge {soc!r}, expected 0..1"
+        if math.isfinite(soc) and 0.0 <= soc <= 1.0:
+            self._soc = soc
+        else:
+            self._once(Severity.WARNING_LO, "BEACON_POWER_INVALID", f"{why}: the last valid {self._soc:.2f} used")
+        return self._soc
+
+    def _once(self, sev: Severity, name: str, message: str) -> None:
+        if name not in self._said:
+            self._said.add(name)
+            self.ctx.events.emit(sev, name, message)
+
+    def _sent(self, t_s: float, res, payload: bytes) -> None:
+        rep = beacon_report.parse(payload)
+        self.sent += 1
+        if self.first_sent_t_s is None:
+            self.first_sent_t_s = t_s
+        # The reported position rides along in the event, so the ground's recovery view can
+        # set it against the splash forecast without the Iridium gateway's copy.
+        self.ctx.events.emit(Severity.ACTIVITY_LO, "BEACON_SENT",
+                             f"{rep['kind']} report {self.seq} sent (MOMSN {res.momsn})",
+                             seq=self.seq, momsn=res.momsn, kind=rep["kind"], lat_deg=rep["lat_deg"],
+                             lon_deg=rep["lon_deg"], alt_m=rep["alt_m"], source=rep["source"], age_s=rep["age_s"],
+                             next_s=rep["next_s"])
+        self.seq = (self.seq + 1) & 0xFFFF
+
+    def report(self, t_s: float, regime: str = "surface", period_s: float = 0.0) -> bytes:
+        """Build one report (requirement 2)."""
+        ctx = self.ctx
+        nav = ctx.bus.latest(NavRecord)
+        pos: dict = {"source": "none"}
+        if self._fix is not None:
+            f = self._fix
+            pos = dict(source="gps", lat_deg=f.lat_deg, lon_deg=f.lon_deg, alt_m=f.alt_m,
+                       age_s=max(0.0, t_s - f.t_s), v_enu_mps=beacon_report.enu(f.r_ecef_m, f.v_ecef_mps))
         elif nav.valid:
-            lat, lon, _ = eci_to_latlonalt(nav.r_eci_m, t_s)
-            src = 2
-        soc = self.ctx.hal.power.read().battery_soc
-        return REPORT.build(dict(seq=self.seq, t_s=int(t_s), lat_e7=int(round(lat * 1e7)),
-                                 lon_e7=int(round(lon * 1e7)), source=src,
-                                 phase=_PHASES.index(self.ctx.phases.phase),
-                                 battery_pct=max(0, min(100, int(soc * 100)))))
+            lat, lon, alt = eci_to_latlonalt(nav.r_eci_m, t_s)
+            pos = dict(source="nav", lat_deg=lat, lon_deg=lon, alt_m=alt, age_s=max(0.0, t_s - nav.t_s),
+                       v_enu_mps=beacon_report.enu(nav.r_eci_m, air_relative_velocity(nav.r_eci_m, nav.v_eci_mps)))
+        return beacon_report.build(kind=regime, seq=self.seq, t_s=t_s, phase=_PHASES.index(ctx.phases.phase),
+                                   battery_pct=100.0 * self._soc, next_s=period_s, failed=self.failed, **pos)
 
     def telemetry(self) -> dict:
         return {"beacon_messages": self.sent}

@@ -23,7 +23,8 @@ ALL4 = ["drogue", "main", "main_release", "float"]
 
 def expect(**kw) -> dict:
     e = {"result": "landed", "pyro_fired": None, "phases_include": [], "phases_exclude": [],
-         "events_include": [], "events_exclude": [], "deorbit_burn": None, "burn_dv_tol_pct": None}
+         "events_include": [], "events_exclude": [], "deorbit_burn": None, "burn_dv_tol_pct": None,
+         "max_miss_km": None}
     e.update(kw)
     return e
 
@@ -111,6 +112,15 @@ def test_burn_dv_outside_tolerance_fails():
         ["burn dv 128.6 of 105.0 m/s (+22.5 %, tolerance 2 %)"]
     assert cat.check(expect(burn_dv_tol_pct=2), summary(deorbit_burn=None)) == \
         ["no deorbit burn (expected dv within 2 % of target)"]
+
+
+def test_splash_beyond_the_miss_limit_fails():
+    sp = {"t_s": 4311.0, "lat_deg": -37.3, "lon_deg": -157.8, "miss_km": 31.4}
+    assert cat.check(expect(max_miss_km=25), summary(splashdown=sp)) == \
+        ["splash 31.4 km from the target (expected within 25 km)"]
+    assert cat.check(expect(max_miss_km=25), summary(splashdown=dict(sp, miss_km=12.0))) == []
+    assert cat.check(expect(max_miss_km=25), summary(splashdown=None)) == \
+        ["no splashdown (expected one within 25 km of the target)"]
 
 
 def test_why_lists_failed_expectations_then_the_runs_own_reasons():

@@ -297,3 +297,29 @@ def test_help_lists_decode():
     proc = subprocess.run([sys.executable, "-m", "tools.cli", "--help"], cwd=ROOT, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0 and "decode" in proc.stdout
+
+
+# ---- beacon reports (an Iridium gateway .sbd attachment) ----------------------------------------
+def test_sbd_beacon_report_decodes_and_matches_an_independent_struct_layout(tmp_path):
+    """The flight builder's bytes, read back by `elsrs decode` and by a plain ``struct`` reading
+    of the layout written out by hand (an implementation independent of construct)."""
+    import struct
+    from fsw.tasks.beacon_report import build
+    p = build(kind="surface", seq=12, t_s=4521.0, phase=8, source="gps", lat_deg=-37.3123, lon_deg=-157.8051,
+              alt_m=2.0, age_s=37.0, v_enu_mps=(0.3, -0.5, 0.0), battery_pct=86.0, next_s=120, failed=3)
+    f = tmp_path / "300434063000000_000012.sbd"
+    f.write_bytes(p)
+    items, summary = parse_ok(run_cli(str(f)))
+    assert summary == {"kind": "sbd", "file": str(f), "reports": 1}
+    r = items[0]
+    assert (r["kind"], r["seq"], r["t_s"], r["phase"], r["source"]) == ("surface", 12, 4521, "LANDED", "gps")
+    assert r["lat_deg"] == pytest.approx(-37.3123) and r["age_s"] == 37 and r["next_s"] == 120
+    fields = struct.unpack(">2sBBHIBBiiiHhhhBHH", p)
+    assert fields == (b"EB", 2, 1, 12, 4521, 8, 1, -373123000, -1578051000, 2, 37, 3, -5, 0, 86, 120, 3)
+
+
+def test_a_file_that_is_no_beacon_report_exits_2_with_one_line(tmp_path):
+    f = tmp_path / "bad.sbd"
+    f.write_bytes(b"EB\x01" + bytes(17))             # a version-1 (20-byte) report
+    msg = one_line_error(run_cli("--kind", "sbd", str(f)))
+    assert "20 bytes starting 45 42 01" in msg and "37-byte beacon report" in msg

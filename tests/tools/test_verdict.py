@@ -130,7 +130,7 @@ def test_double_fire_is_failed(envelope):
 def test_no_beacon_report_is_failed(envelope):
     """Beagle 2 / Hayabusa: a capsule nobody can find is not recovered."""
     result, reasons = judge(nominal_facts(beacon_reports=0), envelope)
-    assert (result, reasons) == ("failed", ["no beacon report delivered"])
+    assert (result, reasons) == ("failed", ["no beacon report delivered after splashdown"])
 
 
 def test_hard_splash_and_undetected_splash_are_failed(envelope):

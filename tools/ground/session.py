@@ -278,7 +278,8 @@ class GroundSession:
                              "splash_t_s": d.get("splash_t_s") if _is_num(d.get("splash_t_s")) else None}
         elif entry["name"] == "BEACON_SENT" and _is_num(d.get("lat_deg")) and _is_num(d.get("lon_deg")):
             self.beacon_fix = {"t_s": entry["t_s"], "lat_deg": d["lat_deg"], "lon_deg": d["lon_deg"],
-                               "source": str(d.get("source", ""))}
+                               "source": str(d.get("source", "")), "kind": str(d.get("kind", "")),
+                               "age_s": d.get("age_s") if _is_num(d.get("age_s")) else None}
 
     def recovery(self) -> dict:
         """The recovery view: forecast splash point (its miss from the target as the flight
@@ -301,7 +302,9 @@ class GroundSession:
             parts.append(f"recovery forecast: {f['lat_deg']:.4f}, {f['lon_deg']:.4f}{miss}")
         if b is not None:
             far = "" if r["beacon_from_forecast_km"] is None else f", {r['beacon_from_forecast_km']:.1f} km from the forecast"
-            parts.append(f"beacon ({b['source']}) {b['lat_deg']:.4f}, {b['lon_deg']:.4f}{far}")
+            what = ", ".join(x for x in (b.get("kind"), b["source"]) if x)
+            age = "" if b.get("age_s") is None else f" ({b['age_s']:.0f} s old)"
+            parts.append(f"beacon ({what}) {b['lat_deg']:.4f}, {b['lon_deg']:.4f}{age}{far}")
         return "; ".join(parts)
 
     # ---- acknowledgements -----------------------------------------------------------

@@ -39,14 +39,22 @@ from fsw.safety.inhibits import make_envelope
 from fsw.scheduler import SchedulerStats
 from fsw.state_store import CriticalStore, MemorySlots
 from fsw.yamlload import load_config
+from sim.hardware_schema import HARDWARE
+from sim.power import Battery
 from hal.devices import (BaroSample, EngineStatus, GpsFix, Hal, ImuSample, PowerStatus, PyroStatus,
                          SbdResult, StarFix)
 
 REPO = Path(__file__).resolve().parents[3]
 MISSION_YAML = REPO / "config" / "mission.yaml"
+SIL_YAML = REPO / "config" / "sil.yaml"
 KEY = bytes(range(32))               # link test key
 #: Task name (as in fsw.app.TASKS) -> period s, from the wiring table.
 PERIODS = {name: 1.0 / rate for _, rate, names in WIRING for name in names}
+
+
+@functools.lru_cache(maxsize=1)
+def _hardware() -> dict:
+    return load_config(SIL_YAML, HARDWARE)
 
 
 @functools.lru_cache(maxsize=1)
@@ -254,19 +262,35 @@ class FakePyro:
 
 
 class FakeIridium:
-    def __init__(self):
+    """Scripted modem: ``bars`` and ``mo_status`` (or a queue ``statuses`` taken one per session);
+    each check and session is charged to ``battery`` (sim.power.Battery) when given."""
+
+    def __init__(self, clock=None, battery=None):
+        self.clock, self.battery = clock, battery
         self.bars = 5
         self.mo_status = 0
+        self.statuses: list[int] = []
         self.sessions: list[bytes] = []
+        self.session_t_s: list[float] = []
+        self.checks = 0
         self._momsn = 0
 
     def signal_bars(self) -> int:
+        self.checks += 1
+        if self.battery is not None:
+            self.battery.wake(self.clock.now_s())
         return self.bars
 
     def send_sbd(self, payload: bytes) -> SbdResult:
         self.sessions.append(bytes(payload))
-        self._momsn += 1
-        return SbdResult(self.mo_status, self._momsn)
+        if self.clock is not None:
+            self.session_t_s.append(self.clock.now_s())
+        if self.battery is not None:
+            self.battery.session(self.clock.now_s())
+        st = self.statuses.pop(0) if self.statuses else self.mo_status
+        if 0 <= st <= 4:
+            self._momsn += 1
+        return SbdResult(st, self._momsn)
 
 
 class FakeLink:
@@ -300,12 +324,34 @@ class FakeWatchdog:
 
 
 class FakePower:
-    def __init__(self):
+    """The SIL battery model (sim/power.py, config/sil.yaml's power section) on the rig's clock.
+    ``soc`` may be assigned (the model is set to that charge); ``reading`` overrides what read()
+    returns (a failed sensor); ``modes``: every mode commanded."""
+
+    def __init__(self, clock, soc: float = 0.9):
+        self.clock = clock
+        self.battery = Battery(dict(_hardware()["power"]))
+        self.battery.set_mode("flight", clock.now_s())
         self.bus_v = 28.0
-        self.soc = 0.9
+        self.reading = None
+        self.modes: list[str] = []
+        self.soc = soc
+
+    @property
+    def soc(self) -> float:
+        return self.battery.soc(self.clock.now_s())
+
+    @soc.setter
+    def soc(self, value: float) -> None:
+        self.battery.soc(self.clock.now_s())
+        self.battery.used_wh = (1.0 - value) * self.battery.cfg["battery_wh"]
 
     def read(self) -> PowerStatus:
-        return PowerStatus(self.bus_v, self.soc)
+        return PowerStatus(self.bus_v, self.soc if self.reading is None else self.reading)
+
+    def set_mode(self, mode: str) -> None:
+        self.modes.append(mode)
+        self.battery.set_mode(mode, self.clock.now_s())
 
 
 class FakeDevices:
@@ -321,10 +367,10 @@ class FakeDevices:
         self.engine = FakeEngine(clock)
         self.rcs = FakeRcs()
         self.pyro = FakePyro(clock)
-        self.iridium = FakeIridium()
+        self.power = FakePower(clock)
+        self.iridium = FakeIridium(clock, self.power.battery)
         self.link = FakeLink()
         self.watchdog = FakeWatchdog()
-        self.power = FakePower()
         self.star = FakeStarTracker(clock)
 
     def hal(self) -> Hal:
