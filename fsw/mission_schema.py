@@ -85,6 +85,8 @@ GNC = Struct({
     "accel_threshold_mps2": _n("m/s^2", 0, 5, "sensed specific force above which nav integrates the accelerometer"),
     "bias_cal_s": _n("s", 0, 3600, "accelerometer bias averaging time in quiet free flight before the burn"),
     "point_gain_per_s": _n("1/s", 0.01, 5, "commanded rate per radian of pointing error"),
+    "star_search_s": _n("s", 10, 3600, "star acquisition (SEPARATED): no star solution accepted for this long "
+                        "moves the tracker's boresight to the next sky direction (fsw/tasks/attitude.py)"),
     "max_rate_dps": _n("deg/s", 0.1, 20, "slew rate limit"),
     "rate_deadband_dps": _n("deg/s", 0.01, 5, "rate error deadband of the bang-bang RCS law"),
     "entry_rcs_max_accel_mps2": _n("m/s^2", 0, 100, "RCS rate damping in ENTRY stops above this sensed deceleration (aerodynamic stability takes over)"),

@@ -50,6 +50,8 @@ class NavRecord:
     sigma_att_deg: float = math.inf
     #: 1-sigma of the air-relative speed, m/s (the velocity covariance along it: the Mach number's)
     sigma_speed_mps: float = math.inf
+    #: clock time of the last star-tracker solution the filter accepted, s (-inf: none yet)
+    star_t_s: float = -math.inf
 
 
 @dataclass(frozen=True, slots=True)

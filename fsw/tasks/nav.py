@@ -119,6 +119,7 @@ class NavTask(NavMeasurements):
         self._next_gps_t_s = -math.inf
         self._next_baro_t_s = -math.inf
         self._star_t_s = -math.inf                 # exposure time of the last star solution seen
+        self.star_used_t_s = -math.inf             # clock time the filter last accepted one (NavRecord)
         self._star_pair = None                     # (t_s, q_star, q_nav) at the last solution
         self._star_ok_n = 0                        # successive solutions that agreed with the gyro
         self._star_resid2 = deque(maxlen=STAR_SCATTER_N)   # squared pair residuals, rad^2
@@ -255,7 +256,7 @@ class NavTask(NavMeasurements):
         if self._valid:
             sr, sv, sa, _ = kf.sigmas()
             self._pub_nav(NavRecord(t_s, True, kf.r, kf.v, kf.q, sr, sv, math.degrees(sa),
-                                    kf.speed_sigma(_unit(air_relative_velocity(kf.r, kf.v)))))
+                                    kf.speed_sigma(_unit(air_relative_velocity(kf.r, kf.v))), self.star_used_t_s))
         else:
             self._pub_nav(NavRecord(t_s, False, kf.r, kf.v, kf.q))
         if self._valid and t_s >= self._next_save_t_s:

@@ -128,6 +128,7 @@ class NavMeasurements:
         res = self.kf.update_attitude(q, (sig, sig, sig))
         if res.accepted:
             self.accepted["star"] += 1
+            self.star_used_t_s = t_s
         else:
             self._rejected("star", t_s, res.d2)
         self._star_pair = (t_s, q, self.kf.q)

@@ -8,6 +8,7 @@ import pytest
 from fakes import Rig
 from fsw.phases import Phase
 from fsw.records import AttitudeRecord, HealthRecord, ImuRecord, NavRecord
+from sim.dynamics import quat_from_axes_x
 
 R = (6778137.0, 0.0, 0.0)
 V = (0.0, 7668.0, 0.0)
@@ -32,7 +33,7 @@ def att(rig):
 
 
 @pytest.mark.parametrize("phase, mode", [
-    (Phase.ATTACHED, "off"), (Phase.SEPARATED, "damp"), (Phase.DEORBIT_PREP, "retrograde"),
+    (Phase.ATTACHED, "off"), (Phase.SEPARATED, "star"), (Phase.DEORBIT_PREP, "retrograde"),
     (Phase.DEORBIT_BURN, "retrograde"), (Phase.COAST, "entry"), (Phase.ENTRY, "damp"),
     (Phase.DROGUE, "off"), (Phase.MAIN, "off"), (Phase.LANDED, "off"), (Phase.SAFE, "damp"),
 ])
@@ -51,7 +52,7 @@ def test_off_commands_the_thrusters_off_once():
 
 
 def test_rate_damping_fires_against_the_rate():
-    rig = Rig(Phase.SEPARATED, t0_s=10.0)
+    rig = Rig(Phase.SAFE, t0_s=10.0)
     a = rig.build("attitude")
     rig.run(a, n=1, before=feed(rig, gyro=(2 * DEG, -2 * DEG, 0.1 * DEG)))
     mask = rig.dev.rcs.masks[-1]
@@ -206,3 +207,71 @@ def test_roll_firing_with_breaks_or_reversing_never_reaches_the_cap():
     rig.publish(BankRecord(rig.clock.now_s(), True, -179.0))
     rig.run(a, n=n, before=feed(rig, q=LIFT_LEFT))                       # reversed: -roll
     assert rig.dev.rcs.masks[-1] == 2 and not rig.named("BANK_ROLL_CAP")
+
+
+# ---- star acquisition (requirement 7) ------------------------------------------------------------
+def feed_star(rig, q, star_t_s):
+    """Nav at R, V with attitude q and the last accepted star solution at star_t_s."""
+    def before(t):
+        rig.publish(ImuRecord(t, True, (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), 0.0, True))
+        rig.publish(NavRecord(t, True, R, V, q, 10.0, 0.01, 0.1, 0.01, star_t_s(t)))
+        rig.publish(HealthRecord(t, True, frozenset()))
+    return before
+
+
+# Body +x toward the Earth's centre (-x, the boresight, at the zenith: +x of ECI here; R x V is
+# +z, the orbit normal), as a quaternion body->ECI.
+NADIR_X = quat_from_axes_x((-1.0, 0.0, 0.0))
+
+
+def test_star_acquisition_holds_the_boresight_on_the_zenith_while_stars_are_seen():
+    from fsw.tasks.attitude import sky_direction
+    assert sky_direction(0, R, V) == pytest.approx((1.0, 0.0, 0.0))
+    assert sky_direction(1, R, V) == pytest.approx((0.0, 0.0, 1.0))
+    assert sky_direction(2, R, V) == pytest.approx((0.0, 0.0, -1.0))
+    rig = Rig(Phase.SEPARATED, t0_s=10.0)
+    a = rig.build("attitude")
+    rig.run(a, 600.0, before=feed_star(rig, NADIR_X, lambda t: t - 1.0))   # a star solution every second
+    rec = att(rig)
+    assert rec.mode == "star" and rec.att_error_deg == pytest.approx(0.0, abs=1e-6)
+    assert not rig.named("ATT_STAR_SEARCH")
+
+
+def test_no_star_solution_moves_the_boresight_through_the_sky_directions_in_turn():
+    """The Sun in the baffle at the zenith: after gnc.star_search_s without an accepted solution
+    the tracker goes to the orbit normal, then the anti-normal, then back to the zenith."""
+    rig = Rig(Phase.SEPARATED, t0_s=10.0)
+    a = rig.build("attitude")
+    search = rig.ctx.params.v["gnc.star_search_s"]
+    never = feed_star(rig, NADIR_X, lambda t: -math.inf)
+    rig.run(a, search, before=never)
+    assert att(rig).att_error_deg == pytest.approx(0.0, abs=1e-6) and not rig.named("ATT_STAR_SEARCH")
+    rig.run(a, 1.0, before=never)
+    assert [e.data["sky"] for e in rig.named("ATT_STAR_SEARCH")] == ["orbit normal"]
+    assert att(rig).att_error_deg == pytest.approx(90.0, abs=1e-3)      # zenith -> normal: a 90 deg slew
+    rig.run(a, search + 1.0, before=never)
+    rig.run(a, search + 1.0, before=never)
+    assert [e.data["sky"] for e in rig.named("ATT_STAR_SEARCH")] == ["orbit normal", "orbit anti-normal", "zenith"]
+
+
+def test_star_acquisition_stays_where_solutions_resume():
+    rig = Rig(Phase.SEPARATED, t0_s=10.0)
+    a = rig.build("attitude")
+    search = rig.ctx.params.v["gnc.star_search_s"]
+    rig.run(a, search + 1.0, before=feed_star(rig, NADIR_X, lambda t: -math.inf))
+    rig.run(a, 3 * search, before=feed_star(rig, NADIR_X, lambda t: t))           # solutions at the normal
+    assert len(rig.named("ATT_STAR_SEARCH")) == 1
+
+
+def test_star_acquisition_without_nav_falls_back_to_damping():
+    rig = Rig(Phase.SEPARATED, t0_s=10.0)
+    a = rig.build("attitude")
+    rig.run(a, n=1, before=feed(rig, nav_valid=False, gyro=(2 * DEG, 0.0, 0.0)))
+    assert att(rig).mode == "damp" and rig.dev.rcs.masks[-1] == 0b10
+
+
+def test_the_tracker_boresight_the_acquisition_assumes_is_the_hardware_profiles():
+    import yaml
+    from fakes import REPO
+    hw = yaml.safe_load((REPO / "config" / "sil.yaml").read_text())
+    assert hw["star_tracker"]["boresight_body"] == [-1.0, 0.0, 0.0]
