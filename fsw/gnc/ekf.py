@@ -1,20 +1,29 @@
 """Navigation filter: an error-state extended Kalman filter (multiplicative attitude error).
 
 Requirements
-1. Error state, 12 elements: ``[dr, dv, dth, dbg]`` - position m and velocity m/s
-   (ECI), attitude rad (ECI frame: ``C_true = (I + [dth x]) C_est``, C body->ECI),
-   gyro bias rad/s (body). The full state (r, v, q, bg) is propagated by the nav
-   task's strapdown at the IMU rate; this filter owns its covariance.
+1. Error state, 15 elements: ``[dr, dv, dth, dbc, dbm]`` - position m and
+   velocity m/s (ECI), attitude rad (ECI frame: ``C_true = (I + [dth x]) C_est``,
+   C body->ECI), and the gyro bias rad/s (body) in two parts: ``bc`` the turn-on
+   bias, a random constant, and ``bm`` the in-run instability, a first-order
+   Gauss-Markov process. The full state (r, v, q, bg = bc + bm) is propagated by
+   the nav task's strapdown at the IMU rate; this filter owns its covariance.
+   One Gauss-Markov state for both would let the turn-on uncertainty decay with
+   the in-run correlation time while no star tracker sees: the filter then
+   believed 1.4 deg while its attitude was 6 deg off (mission campaign run 38,
+   the tracker blinded by the Earth), and gated out the star solutions that
+   would have saved it.
 2. Covariance propagation over the interval since the last one, with the mean
    ECI specific force the strapdown integrated (``accumulate``)::
 
-       F = [[0, I, 0, 0], [G, 0, -[f x], 0], [0, 0, 0, -C], [0, 0, 0, -I / tau]]
+       F = [[0, I, 0, 0, 0], [G, 0, -[f x], 0, 0], [0, 0, 0, -C, -C],
+            [0, 0, 0, 0, 0], [0, 0, 0, 0, -I / tau]]
        Phi = I + F h + (F h)^2 / 2,   P <- Phi P Phi' + Q h
 
    G the point-mass gravity gradient; Q from spectral densities (``Tuning``):
    velocity (unmodelled acceleration, plus the accelerometer's noise and a
    scale-factor share of the specific force while it is integrated), attitude
-   (angle random walk), gyro bias (Gauss-Markov drive).
+   (angle random walk), in-run bias (Gauss-Markov drive); none on the turn-on
+   bias.
 3. Measurements, each gated on its squared Mahalanobis distance
    ``d2 = nu' S^-1 nu`` against a chi-square bound (``Tuning.gate_*``): GPS
    position and velocity (ECI), star-tracker attitude, altitude. A rejected
@@ -22,7 +31,7 @@ Requirements
    raises the event).
 4. Update in Joseph form (P stays symmetric positive definite); the correction is
    applied to the full state and the error state restarts at zero.
-5. Pure: no clock, no I/O, no bus. numpy for the 12 x 12 algebra only.
+5. Pure: no clock, no I/O, no bus. numpy for the 15 x 15 algebra only.
 """
 from __future__ import annotations
 
@@ -34,9 +43,9 @@ import numpy as np
 
 from fsw.flightmath import MU_M3PS2
 
-N = 12
+N = 15
 _I3 = np.eye(3)
-_POS, _VEL, _ATT, _BG = slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 12)
+_POS, _VEL, _ATT, _BC, _BM = slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 12), slice(12, 15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +125,11 @@ class NavFilter:
     # ---- state --------------------------------------------------------------------------
     def reset(self, r, v, q, bg, sigma_r_m: float, sigma_v_mps: float, sigma_att_rad: float,
               sigma_bg_radps: float) -> None:
-        """Start from a state with a diagonal covariance of the given 1-sigma figures."""
+        """Start from a state with a diagonal covariance of the given 1-sigma figures
+        (``sigma_bg_radps``: the turn-on bias; the in-run part starts at its steady state)."""
         self.r, self.v, self.q, self.bg = tuple(r), tuple(v), tuple(q), tuple(bg)
-        d = [sigma_r_m ** 2] * 3 + [sigma_v_mps ** 2] * 3 + [sigma_att_rad ** 2] * 3 + [sigma_bg_radps ** 2] * 3
+        d = [sigma_r_m ** 2] * 3 + [sigma_v_mps ** 2] * 3 + [sigma_att_rad ** 2] * 3 + [sigma_bg_radps ** 2] * 3 \
+            + [self.tune.gyro_bias_sigma_radps ** 2] * 3
         self.P = np.diag(d)
         self._h, self._f, self._integrated_s, self._loose, self._w2 = 0.0, [0.0, 0.0, 0.0], 0.0, 0.0, 0.0
 
@@ -153,8 +164,9 @@ class NavFilter:
         P = self.P
         if self._sig is None or self._sig_of is not P:
             d = np.diag(P).tolist()
+            bias = sum(d[9:15]) + 2.0 * float(np.trace(P[_BC, _BM]))      # variance of bc + bm
             self._sig = (math.sqrt(max(0.0, d[0] + d[1] + d[2])), math.sqrt(max(0.0, d[3] + d[4] + d[5])),
-                         math.sqrt(max(0.0, d[6] + d[7] + d[8])), math.sqrt(max(0.0, d[9] + d[10] + d[11])))
+                         math.sqrt(max(0.0, d[6] + d[7] + d[8])), math.sqrt(max(0.0, bias)))
             self._sig_of = P
             self._pvv = P[3:6, 3:6].tolist()
         return self._sig
@@ -186,8 +198,10 @@ class NavFilter:
         F[_POS, _VEL] = _I3
         F[_VEL, _POS] = G
         F[_VEL, _ATT] = -skew(f)
-        F[_ATT, _BG] = -quat_to_dcm(self.q)
-        F[_BG, _BG] = -_I3 / t.gyro_bias_tau_s
+        C = quat_to_dcm(self.q)
+        F[_ATT, _BC] = -C
+        F[_ATT, _BM] = -C
+        F[_BM, _BM] = -_I3 / t.gyro_bias_tau_s
         Fh = F * h
         phi = np.eye(N) + Fh + 0.5 * Fh @ Fh
         share = self._integrated_s / h
@@ -199,7 +213,7 @@ class NavFilter:
         qd = np.zeros(N)
         qd[3:6] = q_vel
         qd[6:9] = t.arw_psd_rad2ps + t.gyro_sf_frac ** 2 * (self._w2 / h) * h
-        qd[9:12] = 2.0 * t.gyro_bias_sigma_radps ** 2 / t.gyro_bias_tau_s
+        qd[12:15] = 2.0 * t.gyro_bias_sigma_radps ** 2 / t.gyro_bias_tau_s
         Q = np.diag(qd * h)
         # Position picks up the velocity noise integrated over the interval (first order).
         Q[_POS, _POS] += _I3 * q_vel * h ** 3 / 3.0
@@ -235,7 +249,7 @@ class NavFilter:
         self.r = (r[0] + dx[0], r[1] + dx[1], r[2] + dx[2])
         self.v = (v[0] + dx[3], v[1] + dx[4], v[2] + dx[5])
         self.q = apply_rotation(self.q, (dx[6], dx[7], dx[8]))
-        self.bg = (bg[0] + dx[9], bg[1] + dx[10], bg[2] + dx[11])
+        self.bg = (bg[0] + dx[9] + dx[12], bg[1] + dx[10] + dx[13], bg[2] + dx[11] + dx[14])
 
     def update_gps(self, r_eci, v_eci, sigma_r_m: float, sigma_v_mps: float) -> Innovation:
         """Fuse a GPS position (m) and velocity (m/s), both ECI."""

@@ -30,6 +30,8 @@ Requirements
    (BEACON_POWER_INVALID, once) and the last valid one is used; a power
    supervisor that refuses the mode command is reported (BEACON_POWER_MODE)
    and beaconing goes on.
+6. A modem that raises (a serial error, no answer) is a failed wake, reported
+   once (BEACON_MODEM_ERROR): the task never stops on it.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from fsw.phases import Phase
 from fsw.records import EdlRecord, GpsRecord, LandingRecord, NavRecord
 from fsw.tasks import beacon_report
 from fsw.tasks.beacon_policy import report_period_s, retry_after_s, status_class
+from hal.devices import SbdResult
 
 _PHASES = list(Phase)
 #: Regime by phase before the surface rule (requirement 1); None: silent.
@@ -61,7 +64,6 @@ class BeaconTask:
         self.first_sent_t_s: float | None = None
         self.regime: str | None = None
         self.surface_t_s: float | None = None        # start of the endurance (requirement 1)
-        self.period_now_s = 0.0                      # the period the last report planned
         self._next_t_s: float | None = None
         self._fails_in_row = 0
         self._fix = None                             # latest valid GPS fix (requirement 2)
@@ -108,12 +110,21 @@ class BeaconTask:
             return
         self._battery_soc(t_s)
         period = self._period(t_s, p, regime)
-        if ctx.hal.iridium.signal_bars() < p["beacon.min_bars"]:
+        try:
+            bars = ctx.hal.iridium.signal_bars()
+        except Exception as e:  # noqa: BLE001 - requirement 6: a modem that errs is a failed wake
+            bars = -1
+            self._once(Severity.WARNING_HI, "BEACON_MODEM_ERROR", f"modem did not answer: {e}")
+        if bars < p["beacon.min_bars"]:
             self._fails_in_row += 1
             self._next_t_s = t_s + self._retry(period, "transient", p)
             return
         payload = self.report(t_s, regime, period)
-        res = ctx.hal.iridium.send_sbd(payload)
+        try:
+            res = ctx.hal.iridium.send_sbd(payload)
+        except Exception as e:  # noqa: BLE001 - requirement 6
+            self._once(Severity.WARNING_HI, "BEACON_MODEM_ERROR", f"modem did not answer: {e}")
+            res = SbdResult(-1, 0)
         if res.sent:
             self._sent(t_s, res, payload)
             self._fails_in_row = 0

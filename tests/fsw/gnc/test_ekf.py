@@ -113,3 +113,25 @@ def test_filter_is_consistent_on_a_linear_truth():
         nees.append(float(e @ np.linalg.solve(f.P[0:6, 0:6], e)))
     # chi-square(1200)/200: mean 6, sigma sqrt(2400)/200 = 0.245; 99 % band +-2.6 sigma.
     assert np.mean(nees) == pytest.approx(6.0, abs=0.64)
+
+
+def test_the_turn_on_bias_uncertainty_does_not_decay_with_the_in_run_correlation_time():
+    """The turn-on bias is a random constant: with no measurement for 900 s (a tracker blinded
+    by the Earth) its sigma stays at the 0.02 deg/s it started with and the attitude sigma grows
+    as sigma_b t (18 deg), while the in-run Gauss-Markov part (1.3 deg/h, tau 300 s) stays at its
+    steady state. One Gauss-Markov state for both decayed to the in-run figure within ~300 s and
+    the filter believed 1.4 deg where the truth was 6 deg off (mission campaign run 38)."""
+    sb = math.radians(0.02)
+    s_in = math.radians(1.3) / 3600.0
+    tune = Tuning(accel_psd_m2ps3=0.0, accel_noise_psd_m2ps3=0.0, accel_sf_frac=0.0, arw_psd_rad2ps=0.0,
+                  gyro_sf_frac=0.0, gyro_bias_sigma_radps=s_in, gyro_bias_tau_s=300.0, gate_gps=27.9,
+                  gate_att=21.1, gate_alt=15.1)
+    f = kf(sa=1e-6, sb=sb, tune=tune)
+    for _ in range(900):
+        step(f, 1.0, n=5)
+    bias_sigma_axis = f.sigmas()[3] / math.sqrt(3.0)
+    assert bias_sigma_axis == pytest.approx(math.hypot(sb, s_in), rel=0.01)
+    # Attitude: (sb t)^2 plus the Gauss-Markov integral 2 s^2 tau^2 (t/tau - 1 + exp(-t/tau)).
+    t, tau = 900.0, 300.0
+    gm = 2.0 * s_in ** 2 * tau ** 2 * (t / tau - 1.0 + math.exp(-t / tau))
+    assert math.sqrt(f.P[6, 6]) == pytest.approx(math.sqrt((sb * t) ** 2 + gm), rel=0.01)

@@ -257,3 +257,20 @@ def test_under_the_canopies_no_retry_waits_past_a_descent_period():
     rig.dev.iridium.bars = 0
     rig.run(b, 200.0)
     assert rig.dev.iridium.checks == 8                 # t 0, 15, 45, 75, ... 195: 15, then 30 s apart
+
+
+def test_a_modem_that_raises_is_a_failed_wake_and_the_task_goes_on():
+    rig, b = beacon(Phase.LANDED)
+
+    def broken(*a):
+        raise OSError("/dev/ttyS2: input/output error")
+    rig.dev.iridium.signal_bars = broken
+    rig.run(b, 60.0)                                   # raising would fail the test here
+    assert len(rig.named("BEACON_MODEM_ERROR")) == 1 and b.sent == 0
+    del rig.dev.iridium.signal_bars                    # the modem answers again
+    rig.dev.iridium.send_sbd, send = broken, rig.dev.iridium.send_sbd
+    rig.run(b, 60.0)
+    assert b.failed >= 1 and b.sent == 0
+    rig.dev.iridium.send_sbd = send
+    rig.run(b, 130.0)
+    assert b.sent >= 1
