@@ -239,6 +239,8 @@ BEACON = Struct({
     "sleep_w": _n("W", 0, 50, "load between wakes in recovery power mode (hardware power.sleep_w)"),
     "report_wh": _n("Wh", 0.0001, 10, "energy of one report: the wake and its SBD session (hardware power: "
                     "awake_w x wake_s + modem_w x session_s)"),
+    "burst_wakes": _n("wakes", 1, 20, "wakes the battery budget may save up for quick retries after a failed "
+                      "session (a fresh splashdown starts with them all)"),
 }, doc="recovery beacon (fsw/tasks/beacon.py, fsw/tasks/beacon_policy.py)")
 
 TELEMETRY = Struct({

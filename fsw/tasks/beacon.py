@@ -23,9 +23,9 @@ Requirements
    a failed wake (backoff, no session).
 4. After a failed session the next follows the status table
    (beacon_policy.py: backoff on transient failures, 3 min on "wait",
-   ``beacon.retry_max_s`` when locked; a refused message is dropped); when the
-   battery budget allows fewer reports than ``beacon.period_s``, no wake,
-   failed or not, comes sooner than the budget period.
+   ``beacon.retry_max_s`` when locked; a refused message is dropped); in
+   surface beaconing every wake also spends the battery budget's credit
+   (beacon_policy.WakeCredit): a wake waits for a whole one.
 5. A battery reading outside 0..1 or not finite is counted and reported
    (BEACON_POWER_INVALID, once) and the last valid one is used; a power
    supervisor that refuses the mode command is reported (BEACON_POWER_MODE)
@@ -42,7 +42,7 @@ from fsw.flightmath import air_relative_velocity, eci_to_latlonalt
 from fsw.phases import Phase
 from fsw.records import EdlRecord, GpsRecord, LandingRecord, NavRecord
 from fsw.tasks import beacon_report
-from fsw.tasks.beacon_policy import report_period_s, retry_after_s, status_class
+from fsw.tasks.beacon_policy import WakeCredit, budget_period_s, retry_after_s, status_class
 from hal.devices import SbdResult
 
 _PHASES = list(Phase)
@@ -54,7 +54,7 @@ class BeaconTask:
     name = "beacon"
     PARAMS = ("beacon.period_s", "beacon.descent_period_s", "beacon.retry_s", "beacon.retry_max_s",
               "beacon.min_bars", "beacon.after_main_s", "beacon.endurance_h", "beacon.max_period_s",
-              "beacon.battery_wh", "beacon.reserve_wh", "beacon.sleep_w", "beacon.report_wh")
+              "beacon.battery_wh", "beacon.reserve_wh", "beacon.sleep_w", "beacon.report_wh", "beacon.burst_wakes")
 
     def __init__(self, ctx, period_s: float):
         self.ctx = ctx
@@ -69,6 +69,7 @@ class BeaconTask:
         self._fix = None                             # latest valid GPS fix (requirement 2)
         self._soc = 1.0
         self._said: set[str] = set()
+        self._credit: WakeCredit | None = None      # surface beaconing's wake budget (requirement 4)
 
     # ---- regime ---------------------------------------------------------------------------------
     def _regime(self, t_s: float, p) -> str | None:
@@ -109,7 +110,16 @@ class BeaconTask:
         if regime is None or t_s < self._next_t_s:
             return
         self._battery_soc(t_s)
-        period = self._period(t_s, p, regime)
+        period, budget = self._period(t_s, p, regime)
+        if regime == "surface":
+            if self._credit is None:
+                self._credit = WakeCredit(p["beacon.burst_wakes"], p["beacon.burst_wakes"], t_s)
+            self._credit.accrue(t_s, budget)
+            wait = self._credit.wait_s(budget)
+            if wait > 0.0:
+                self._next_t_s = t_s + wait
+                return
+            self._credit.spend()
         try:
             bars = ctx.hal.iridium.signal_bars()
         except Exception as e:  # noqa: BLE001 - requirement 6: a modem that errs is a failed wake
@@ -150,28 +160,27 @@ class BeaconTask:
 
     def _retry(self, period: float, cls: str, p) -> float:
         """Requirement 4."""
-        wait = retry_after_s(cls, self._fails_in_row, p["beacon.retry_s"], min(period, p["beacon.retry_max_s"]),
+        return retry_after_s(cls, self._fails_in_row, p["beacon.retry_s"], min(period, p["beacon.retry_max_s"]),
                              p["beacon.retry_max_s"])
-        return max(wait, period) if period > p["beacon.period_s"] else wait
 
-    def _period(self, t_s: float, p, regime: str) -> float:
-        """Report period of the regime, s (requirement 1; the budget in surface)."""
+    def _period(self, t_s: float, p, regime: str) -> tuple[float, float]:
+        """Report period of the regime and the battery budget's mean time between wakes, s
+        (requirement 1; the budget in surface beaconing only)."""
         if regime == "descent":
-            return p["beacon.descent_period_s"]
+            return p["beacon.descent_period_s"], 0.0
         if regime == "safe":
-            return p["beacon.period_s"]
+            return p["beacon.period_s"], 0.0
         endurance_s = p["beacon.endurance_h"] * 3600.0
         left = endurance_s - (t_s - self.surface_t_s)
         if left <= 0.0:
             left = endurance_s
-        period = report_period_s(self._soc * p["beacon.battery_wh"], p["beacon.reserve_wh"], left,
-                                 p["beacon.sleep_w"], p["beacon.report_wh"], p["beacon.period_s"],
-                                 p["beacon.max_period_s"])
-        if period >= p["beacon.max_period_s"]:
+        budget = budget_period_s(self._soc * p["beacon.battery_wh"], p["beacon.reserve_wh"], left,
+                                 p["beacon.sleep_w"], p["beacon.report_wh"], p["beacon.max_period_s"])
+        if budget >= p["beacon.max_period_s"]:
             self._once(Severity.WARNING_HI, "BEACON_POWER_LOW", f"battery {self._soc:.0%} cannot keep "
                        f"{p['beacon.endurance_h']:g} h at the {p['beacon.sleep_w']:g} W sleep load: "
-                       f"one report every {period:.0f} s")
-        return period
+                       f"one report every {budget:.0f} s")
+        return max(p["beacon.period_s"], budget), budget
 
     def _battery_soc(self, t_s: float) -> float:
         """Requirement 5."""

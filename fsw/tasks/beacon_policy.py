@@ -20,13 +20,22 @@ Requirements
    - ``locked`` (15 access denied, 16 ISU locked, 37 service disabled): retry
      after ``beacon.retry_max_s`` (common libraries give up on 12, 14, 16;
      a beacon must not).
-2. ``report_period_s``: the battery energy left above the reserve, spread over
-   the time left of the endurance, pays the sleep load and the reports; the
-   period is the shortest the budget allows, at least ``beacon.period_s``, at
-   most ``beacon.max_period_s``. Past the endurance the budget is spread over
+2. ``budget_period_s``: the battery energy left above the reserve, spread over
+   the time left of the endurance, pays the sleep load and the wakes; the
+   budget period is the shortest mean time between wakes it allows, at most
+   ``beacon.max_period_s``; reports go at it or ``beacon.period_s``, the
+   longer. Past the endurance the budget is spread over
    another endurance: the beacon paces itself to last, it does not spend out.
+3. ``WakeCredit``: the budget period is a mean, spent as a credit of wakes
+   (a token bucket): credit accrues at one wake per budget period up to
+   ``beacon.burst_wakes``; each wake (signal check, failed or good session)
+   costs one; a wake waits for a whole one. So retries after a failure can
+   come at the backoff while credit lasts (a fresh splashdown starts full),
+   and over hours the wakes never outrun the budget.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 #: +SBDIX MO status -> class (requirement 1); 0-4 are "sent".
 MO_STATUS = {
@@ -71,10 +80,32 @@ def retry_after_s(cls: str, failures: int, retry_s: float, cap_s: float, locked_
     return max(WAIT_S, b) if cls == "wait" else b
 
 
-def report_period_s(energy_wh: float, reserve_wh: float, time_left_s: float, sleep_w: float, report_wh: float,
-                    period_s: float, max_period_s: float) -> float:
-    """Requirement 2: the report period, s, that keeps the beacon alive for ``time_left_s`` (> 0)."""
+def budget_period_s(energy_wh: float, reserve_wh: float, time_left_s: float, sleep_w: float, report_wh: float,
+                    max_period_s: float) -> float:
+    """Requirement 2: the mean time between wakes, s, that keeps the beacon alive for
+    ``time_left_s`` (> 0), at most ``max_period_s``; the report period is the larger of it
+    and ``beacon.period_s``."""
     spare_w = (energy_wh - reserve_wh) * 3600.0 / time_left_s - sleep_w
     if spare_w <= 0.0:
         return max_period_s
-    return min(max_period_s, max(period_s, report_wh * 3600.0 / spare_w))
+    return min(max_period_s, report_wh * 3600.0 / spare_w)
+
+
+@dataclass
+class WakeCredit:
+    """Requirement 3 (times in s, credit in wakes)."""
+    capacity: float
+    credit: float
+    t_s: float
+
+    def accrue(self, t_s: float, period_s: float) -> None:
+        if t_s > self.t_s:
+            self.credit = min(self.capacity, self.credit + (t_s - self.t_s) / period_s)
+            self.t_s = t_s
+
+    def spend(self) -> None:
+        self.credit -= 1.0
+
+    def wait_s(self, period_s: float) -> float:
+        """Time until a whole wake is available at the present budget period."""
+        return max(0.0, (1.0 - self.credit) * period_s)
