@@ -194,10 +194,8 @@ def fly_surface(soc_at_splash: float, hours: float = 48.0, fail_every: int = 7):
     def before(t):
         n = len(ird.sessions) + 1
         ird.mo_status = 32 if n % fail_every == 0 else 0
-    soc_end = []
     rig.run(b, hours * 3600.0, before=before)
-    soc_end.append(rig.dev.power.soc)
-    return rig, b, soc_end[0]
+    return rig, b, rig.dev.power.soc
 
 
 def test_48_h_of_surface_beaconing_on_the_charge_left_at_splashdown():
