@@ -10,7 +10,12 @@ Requirements
    names are input errors, never ignored.
 4. A fault that starts (``at_s``) at or after ``stop.t_s``, and a SET_PARAM whose
    name or value the flight parameter table would refuse, are input errors.
-5. All errors are ``ConfigError``: one line naming the file, the field and what
+5. A DEORBIT_GO whose ``ignition_t_s`` is ``plan`` carries the ground's plan
+   (sim/ground_plan.py) for the mission target from the release state as
+   written, resolved at load: a campaign's dispersed runs all receive the go the
+   ground sent for the planned release. A target the plan cannot reach is an
+   input error.
+6. All errors are ``ConfigError``: one line naming the file, the field and what
    was expected.
 """
 from __future__ import annotations
@@ -79,7 +84,8 @@ STOP = Struct({
 COMMAND = Struct({
     "at_s": _n("s", 0, 1e7, "uplink time"),
     "name": Str(doc="command name from the flight dictionary (elsrs dict)"),
-    "args": Any_(default={}, doc="command arguments"),
+    "args": Any_(default={}, doc="command arguments (DEORBIT_GO ignition_t_s: plan = the ground's plan for the "
+                                 "target, sim/ground_plan.py)"),
 })
 
 FAULT = Struct({
@@ -191,6 +197,31 @@ def _check_set_param(src: str, where: str, args: dict, params: dict) -> None:
         raise ConfigError(src, f"{where}.value", f"{name}: {exc.problem}") from None
 
 
+#: The DEORBIT_GO ``ignition_t_s`` value that asks for the ground's plan (requirement 5).
+PLAN = "plan"
+
+
+def go_time_s(commands: list) -> float:
+    """Uplink time of the scenario's first DEORBIT_GO, s (0 with none)."""
+    return min((c["at_s"] for c in commands if c["name"] == "DEORBIT_GO"), default=0.0)
+
+
+def _plan_go(src: str, where: str, c: dict, vehicle: dict, mission: dict, hardware: dict, sc: dict) -> None:
+    """Requirement 5: replace ``plan`` by the ground's ignition time."""
+    from sim.ground_plan import plan_burn, release_world
+    params = flatten(mission["params"])
+    lat, lon = params["guidance.target_lat_deg"], params["guidance.target_lon_deg"]
+    if lat is None or lon is None:
+        raise ConfigError(src, where, "expected a mission target for the ground's plan (mission.target), got none")
+    if sc["start"]["kind"] == "entry_interface":
+        raise ConfigError(src, where, "expected a separation or attached start for the ground's plan, got entry_interface")
+    w = release_world(vehicle, hardware, sc["environment"], sc["start"], mission["station_orbit"], sc["seed"])
+    gp = plan_burn(w, params, lat, lon, c["at_s"])
+    if gp.why:
+        raise ConfigError(src, where, f"expected a target the ground's plan reaches, got no-go: {gp.why}")
+    c["args"]["ignition_t_s"] = round(gp.solution.burn.ignition_t_s, 3)
+
+
 def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str = "sil.yaml") -> Scenario:
     """Load and validate a scenario file; raises ConfigError."""
     raw = load_with_extends(path)
@@ -208,13 +239,18 @@ def load_scenario(path: str, config_dir: Path = CONFIG_DIR, hardware_file: str =
     resolve_guidance_target(mission)
     hardware = load_config(config_dir / hardware_file, HARDWARE)
     for i, c in enumerate(sc["commands"]):
+        planned = (c["name"] == "DEORBIT_GO" and isinstance(c["args"], dict)
+                   and c["args"].get("ignition_t_s") == PLAN)
         try:
-            c["args"] = validate_command(c["name"], c["args"])
+            c["args"] = validate_command(c["name"], {k: v for k, v in c["args"].items() if k != "ignition_t_s"}
+                                         if planned else c["args"])
         except ConfigError as exc:
             field = "name" if exc.path == "name" else exc.path
             raise ConfigError(src, f"commands[{i}].{field}", exc.problem) from None
         if c["name"] == "SET_PARAM":
             _check_set_param(src, f"commands[{i}].args", c["args"], mission["params"])
+        if planned:
+            _plan_go(src, f"commands[{i}].args.ignition_t_s", c, vehicle, mission, hardware, sc)
     for i, f in enumerate(sc["faults"]):
         try:
             check_fault(f)

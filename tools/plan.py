@@ -6,13 +6,9 @@ Requirements
    target from the mission (or ``--target``), the vehicle and limits from the
    flight parameter table: the same inputs and the same code
    (fsw/gnc/predictor.py, fsw/gnc/targeting.py) as the onboard guidance.
-2. A separation or attached scenario is targeted: the first ignition at or after
-   the scenario's DEORBIT_GO time plus ``deorbit.prep_lead_s`` whose pass
-   brings the splash nearest the target is searched over ``horizon_s``, then
-   refined, with the onboard compute margin; the go/no-go is the onboard one but
-   for the cross-check against the ground's plan (this is that plan). An
-   entry-interface scenario has no
-   burn to plan: its splash point is predicted.
+2. A separation or attached scenario is targeted from its first DEORBIT_GO
+   time as sim/ground_plan.py does (the plan a ``plan`` go carries). An
+   entry-interface scenario has no burn to plan: its splash point is predicted.
 3. Returns the plan as a dict (``elsrs plan --json`` prints it); ``go`` is False
    with ``why`` when the target cannot be reached.
 4. The descent's wind drift under the scenario's wind (tools/descent.py), from
@@ -25,17 +21,13 @@ from __future__ import annotations
 import math
 
 from fsw.gnc.predictor import Prediction, predict, vehicle_data
-from fsw.gnc.targeting import great_circle_km, no_go, search, solve
+from fsw.gnc.targeting import great_circle_km
 from fsw.params import flatten
-from fsw.tasks.guidance import COMPUTE_MARGIN_S
-from sim.scenario import Scenario
+from sim.ground_plan import HORIZON_S, plan_burn, release_world
+from sim.scenario import Scenario, go_time_s
 from sim.vehicle import vehicle_from_config
 from sim.winds import make_wind
-from sim.world import World
 from tools.descent import descent_drift_m
-
-#: Search horizon for the ignition time after the earliest one, s (about one orbit).
-HORIZON_S = 5600.0
 
 
 def _prediction(p: Prediction) -> dict:
@@ -58,25 +50,17 @@ def plan(sc: Scenario, target: tuple[float, float] | None = None, horizon_s: flo
     """The ground plan for a scenario (requirements 1-3)."""
     params = flatten(sc.mission["params"])
     lat, lon = target if target is not None else (params["guidance.target_lat_deg"], params["guidance.target_lon_deg"])
-    w = World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, sc.start, sc.mission["station_orbit"],
-              sc.seed)
-    r, v = tuple(w.s[0:3]), tuple(w.s[3:6])
+    w = release_world(sc.vehicle, sc.hardware, sc.environment, sc.start, sc.mission["station_orbit"], sc.seed)
     out = {"scenario": sc.path, "target": {"lat_deg": lat, "lon_deg": lon}, "start": sc.start["kind"]}
     if sc.start["kind"] == "entry_interface":
-        p = predict(0.0, r, v, vehicle_data(params, w.s[13]), None)
+        p = predict(0.0, tuple(w.s[0:3]), tuple(w.s[3:6]), vehicle_data(params, w.s[13]), None)
         out.update(burn=None, prediction=_prediction(p), go=p.splash_lat_deg is not None, why=p.why,
                    miss_km=None if p.splash_lat_deg is None else round(
                        great_circle_km(p.splash_lat_deg, p.splash_lon_deg, lat, lon), 2),
                    descent_drift=_drift(sc, params, p))
         return out
-    go_t = min((c["at_s"] for c in sc.commands if c["name"] == "DEORBIT_GO"), default=0.0)
-    earliest = go_t + params["deorbit.prep_lead_s"] + COMPUTE_MARGIN_S
-    veh = vehicle_data(params)
-    guess = search(0.0, r, v, veh, lat, lon, params["deorbit.dv_mps"], earliest, horizon_s)
-    sol = solve(0.0, r, v, veh, lat, lon, params["deorbit.dv_mps"], guess, earliest_t_s=earliest,
-                max_yaw_deg=params["guidance.max_yaw_deg"])
-    why = no_go(sol, params["guidance.max_miss_km"], params["guidance.max_perigee_alt_m"], params["guidance.max_dv_mps"])
-    b = sol.burn
+    gp = plan_burn(w, params, lat, lon, go_time_s(sc.commands), horizon_s)
+    sol, why, b = gp.solution, gp.why, gp.solution.burn
     out.update(burn={"ignition_t_s": round(b.ignition_t_s, 2), "dv_mps": round(b.dv_mps, 3),
                      "yaw_deg": round(b.yaw_deg, 3), "burn_s": round(sol.prediction.burn_s, 2),
                      "dv_along_mps": params["deorbit.dv_mps"]},
