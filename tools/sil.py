@@ -42,6 +42,7 @@ from sim.vehicle import vehicle_from_config
 from sim.world import World
 from tools.run_outputs import RunOutputs, mark_interrupted
 from tools.sil_computer import FlightComputer
+from tools.timer_window import TimerWindowProbe
 from tools.verdict import SPLASH_SPEED_LIMIT_MPS  # noqa: F401  (re-exported: defined with the verdict)
 from tools.verdict import AnomalyLog, Envelope, PyroPulse, RunFacts, Splash, anomalies, judge
 
@@ -117,6 +118,9 @@ class SilRun:
         self.anomaly_log = AnomalyLog()              # task exceptions and monitor responses (verdict)
         #: navigation error (truth minus the flight filter's estimate) at ignition, entry interface, drogue
         self.nav_errors: dict[str, dict | None] = {"ignition": None, "entry_interface": None, "drogue": None}
+        #: truth bounds of each EDL backup timer (tools/timer_window.py)
+        self.timer_probe = TimerWindowProbe(scenario.vehicle["deployment_envelope"],
+                                            scenario.mission["params"]["entry"]["onset_mps2"])
         self.initial_phase = _INITIAL_PHASE[scenario.start["kind"]]
         w.faults.on_phase(self.initial_phase.value, 0.0)     # faults tied to the starting phase
         self.fc = FlightComputer(w, self.hal, self.clock, scenario.mission["params"], self.ground.key,
@@ -151,6 +155,12 @@ class SilRun:
                 self.pulse_truth[(round(e.t_s, 6), d["channel"])] = self.deploys[d["channel"]]
                 if d["channel"] == "drogue":
                     self.nav_errors["drogue"] = self._nav_error()
+                    chutes = self.app.tasks.get("chutes")
+                    self.timer_probe.drogue_fired(e.t_s, getattr(chutes, "baro_in_t_s", None))
+                else:
+                    self.timer_probe.main_fired()
+        elif name == "DROGUE_ARMED":
+            self.timer_probe.g_arm(e.t_s)
         elif name == "TASK_EXCEPTION":
             self.anomaly_log.task_exception(e.t_s, str(d.get("task", "?")), str(d.get("error", e.message)))
         elif name == "MONITOR_RESPONSE":
@@ -161,6 +171,7 @@ class SilRun:
             self.nav_errors["ignition"] = self._nav_error()
         elif name == "DEORBIT_CUTOFF" and self.burn:
             self.burn.update(cutoff_t_s=_r(e.t_s, 3), result=d["result"])
+            self.timer_probe.cutoff(e.t_s)
 
     # ---- main loop ----------------------------------------------------------------------
     def run(self) -> dict:
@@ -208,12 +219,14 @@ class SilRun:
                         self.fc.reset("reset")
                 hung = any(f.spec["kind"] == "hang" for f in w.faults.active(t, "fsw"))
             self.fc.tick(t, hung)
+            self.timer_probe.after_tick(w)
             if self.live is not None:
                 self.live.tick(t, self.hal.link)
             tr = w.truth()
             if ei_t is None and tr.alt_m <= ENTRY_INTERFACE_M:
                 ei_t = next_rec = t
                 self.nav_errors["entry_interface"] = self._nav_error()
+            self.timer_probe.truth(tr, ei_t is not None)
             if chute_out or w.dyn.drogue_deploy_t_s is not None or w.dyn.main_deploy_t_s is not None:
                 chute_out = True           # the entry peak is the capsule's own, before any canopy
                 if w.splash is None:
@@ -324,6 +337,7 @@ class SilRun:
             "resets": self.fc.resets, "faults_injected": w.faults.count_started(t_end),
             "scheduler": {"overruns": st.overruns, "max_task_ms": _r(st.max_task_ms, 3)},
             "navigation": self.nav_errors,
+            "timer_windows": self.timer_probe.windows(),
             "anomalies": anomalies(facts),
         }
 

@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.earth import enu_axes, geodetic_to_ecef
+from fsw.params import flatten
 from tools.montecarlo import plots
+from tools.timer_window import TIMER_PARAMS, timer_margins
 from tools.verdict import SPLASH_SPEED_LIMIT_MPS
 
 RESULTS = ("landed", "safe_abort", "failed")
@@ -168,6 +170,7 @@ def write_report(out_dir: str | Path, rows: list[dict], scenario, meta: dict, th
     trig = Counter((r.get("drogue_trigger"), r.get("main_trigger")) for r in rows)
     L += ["Chute triggers (drogue, main): "
           + ", ".join(f"{a or '-'}/{b or '-'} {v}" for (a, b), v in sorted(trig.items(), key=lambda x: -x[1])), ""]
+    L += _timer_lines(scenario, rows)
     bad = [r for r in rows if r["result"] != "landed"]
     L += ["## Runs that did not land", ""]
     if not bad:
@@ -187,6 +190,28 @@ def write_report(out_dir: str | Path, rows: list[dict], scenario, meta: dict, th
           + ", ".join(f"`{f}`" for f in FIGURES) + ".", ""]
     (out / "report.md").write_text("\n".join(L))
     return {"counts": counts, "ellipse": ell, "figures": list(FIGURES)}
+
+
+def _timer_lines(scenario, rows) -> list[str]:
+    """Backup-timer windows over the campaign (tools/timer_window.py) against the flown values."""
+    params = flatten(scenario.mission["params"])
+    wins = [{t: {f"{b}_s": r.get(f"timer_{t}_{b}_s") for b in ("earliest", "latest")} for t in TIMER_PARAMS}
+            for r in rows]
+    m = timer_margins(wins, {t: params[p] for t, p in TIMER_PARAMS.items()})
+    L = ["## Backup-timer windows (truth)", "",
+         "Each timer is a vote: with a primary source failed true it fires the deployment, so it must not run out "
+         "before the earliest instant inside the envelope (largest over the runs); with a source failed silent the "
+         "deployment waits for it, so it must run out before the latest (smallest over the runs; drogue and main: "
+         "from a fork of the simulator with that canopy withheld). Times in s after the timer's start.", "",
+         "| timer | parameter | value | earliest, max (n) | latest, min (n) | margins early / late | middle |",
+         "|---|---|---:|---:|---:|---:|---:|"]
+    for t, p in TIMER_PARAMS.items():
+        x = m[t]
+        f = lambda v: "-" if v is None else f"{v:.1f}"      # noqa: E731
+        L.append(f"| {t} | `{p}` | {x['timer_s']:g} | {f(x['earliest_max_s'])} ({x['n_earliest']}) | "
+                 f"{f(x['latest_min_s'])} ({x['n_latest']}) | {f(x['margin_early_s'])} / {f(x['margin_late_s'])} | "
+                 f"{f(x['middle_s'])} |")
+    return L + [""]
 
 
 def _verdict_lines(scenario, rows) -> list[str]:

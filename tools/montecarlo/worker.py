@@ -20,6 +20,7 @@ import time
 import traceback
 
 from sim.dispersions import disperse, run_seed
+from tools.timer_window import TIMER_PARAMS
 
 #: runs.csv columns taken from the SIL summary (ARCHITECTURE.md "Run outputs"), in order.
 METRICS = ("splash_lat_deg", "splash_lon_deg", "miss_km", "peak_load_g", "peak_heat_flux_w_m2",
@@ -32,7 +33,8 @@ NAV_MOMENTS = {"ign": "ignition", "ei": "entry_interface", "drogue": "drogue"}
 NAV_QUANTITIES = {"pos_err_m": "pos_m", "vel_err_mps": "vel_mps", "att_err_deg": "att_deg"}
 EXTRA_METRICS = ("splash_vertical_speed_mps", "sim_time_s", "splash_t_s", "peak_q_pa", "drogue_trigger", "main_trigger", "resets",
                  "anomalies", "burn_dv_target_mps", "pyro_fire_counts",
-                 *(f"nav_{q}_{m}" for m in NAV_MOMENTS for q in NAV_QUANTITIES))
+                 *(f"nav_{q}_{m}" for m in NAV_MOMENTS for q in NAV_QUANTITIES),
+                 *(f"timer_{t}_{b}_s" for t in TIMER_PARAMS for b in ("earliest", "latest")))
 
 
 def _get(d, key):
@@ -58,6 +60,9 @@ def metrics_from_summary(s: dict) -> dict:
         or None,
         **{f"nav_{q}_{m}": _get((s.get("navigation") or {}).get(moment), key)
            for m, moment in NAV_MOMENTS.items() for q, key in NAV_QUANTITIES.items()},
+        #: truth bounds of each backup timer (tools/timer_window.py), s after the timer's start
+        **{f"timer_{t}_{b}_s": _get((s.get("timer_windows") or {}).get(t), f"{b}_s")
+           for t in TIMER_PARAMS for b in ("earliest", "latest")},
     }
 
 
