@@ -17,9 +17,10 @@ Requirements
    instant at or below the envelope's ``alt_max_m`` as flown; *latest* = the
    instant a fork at the main pulse, under the drogue alone, reaches ``alt_min_m``.
 3. Entry onset, from cutoff (``entry.onset_backup_s``): *earliest* = the truth
-   onset (sensed load at or above ``entry.onset_mps2``); *latest* = the drogue's
-   earliest instant above (an onset declared later leaves the drogue logic unarmed
-   inside its envelope).
+   onset (sensed load at or above ``entry.onset_mps2``); *latest* = the
+   barometers first in range (the flight's own instant): the drogue logic runs in
+   ENTRY, so an onset declared later starts the baro-range timer late (the case the
+   onset timer is for: an accelerometer dead gives neither the onset nor g-arm).
 4. A fork never touches the flown simulator and never runs inside a flight task
    (it would count as that task's overrun): it is taken after the tick of the
    pulse (``after_tick``), from a deep copy with engine and RCS off,
@@ -123,7 +124,7 @@ class TimerWindowProbe:
         def w(start, earliest, latest):
             return {"start_t_s": None if t[start] is None else round(t[start], 3),
                     "earliest_s": since(t[start], t[earliest]), "latest_s": since(t[start], t[latest])}
-        return {"onset": w("cutoff", "onset", "mach_max"),
+        return {"onset": w("cutoff", "onset", "baro_in"),
                 "drogue_g_arm": w("g_arm", "mach_max", "mach_min_no_drogue"),
                 "drogue_baro": w("baro_in", "mach_max", "mach_min_no_drogue"),
                 "main": w("drogue", "alt_max", "alt_min_no_main")}
