@@ -57,7 +57,7 @@ def test_coast_enters_entry_by_timer_after_cutoff():
     c = rig.build("chutes")
 
     def before(t):
-        rig.publish(BurnRecord(t, True, cutoff_t_s=3000.0 - 2299.0))
+        rig.publish(BurnRecord(t, True, cutoff_t_s=3000.0 - (ONSET_BACKUP_S - 1.0)))
         sensed(rig, 0.0)(t)
     rig.run(c, 0.9, before=before)
     assert rig.phases.phase is Phase.COAST
@@ -74,6 +74,7 @@ def test_safe_capsule_that_decelerates_still_enters():
 
 _CHUTES = mission_params()["chutes"]           # the timers as config/mission.yaml sets them
 DROGUE_BACKUP_S = _CHUTES["drogue_backup_s"]
+ONSET_BACKUP_S = mission_params()["entry"]["onset_backup_s"]
 BARO_BACKUP_S = _CHUTES["drogue_baro_backup_s"]
 MAIN_BACKUP_S = _CHUTES["main_backup_s"]
 
