@@ -253,13 +253,15 @@ def test_run_realtime_ticks_at_the_base_rate_and_stops_when_asked():
     sched.run_realtime(clock, lambda: clock.now_s() - start_s >= 0.2)
     elapsed_s = clock.now_s() - start_s
     st = sched.stats()
-    assert 0.2 <= elapsed_s < 0.3
-    assert 16 <= st.ticks <= 22, st
-    assert st.ticks + st.cycle_slips in range(19, 23)
-    assert len(log) == st.ticks
-    # ticks are paced, not burst: consecutive ticks at least ~one period apart
-    gaps = [b[1] - a[1] for a, b in zip(log, log[1:])]
-    assert min(gaps) > 0.005
+    # Tolerant of a loaded machine (pytest -n 2 on 2 cores): the stop is obeyed within a few
+    # periods, and every base period that passed is either a tick or a counted slip (absolute
+    # deadlines: a late tick never makes the ones after it late too).
+    assert 0.2 <= elapsed_s < 0.5
+    assert abs(st.ticks + st.cycle_slips - elapsed_s * 100.0) <= 3.0, (st, elapsed_s)
+    assert st.ticks >= 10 and len(log) == st.ticks
+    # ticks are paced, not burst: the typical gap is one period
+    gaps = sorted(b[1] - a[1] for a, b in zip(log, log[1:]))
+    assert 0.008 < gaps[len(gaps) // 2] < 0.012, gaps
 
 
 def test_run_realtime_stop_after_n_ticks():
