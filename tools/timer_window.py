@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import copy
 
+from sim.earth import G0_MPS2
+
 #: Interval at which a fork's condition is checked, s (the flight app's base tick).
 FORK_TICK_S = 0.02
 #: Longest a fork coasts, s (Mach 1.4 to 0.6 takes ~30-60 s; 3 km to 1 km under the drogue ~90 s).
@@ -66,7 +68,7 @@ class TimerWindowProbe:
     def __init__(self, envelope: dict, onset_mps2: float):
         self.mach_max, self.mach_min = envelope["drogue"]["mach_max"], envelope["drogue"]["mach_min"]
         self.alt_max_m, self.alt_min_m = envelope["main"]["alt_max_m"], envelope["main"]["alt_min_m"]
-        self.onset_g = onset_mps2 / 9.80665
+        self.onset_g = onset_mps2 / G0_MPS2
         self._pending: list[str] = []        # forks to take after this tick
         self._coasting = False               # the load fell below the onset level after cutoff
         self.t = {"cutoff": None, "onset": None, "g_arm": None, "baro_in": None, "mach_max": None,
