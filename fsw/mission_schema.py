@@ -157,9 +157,14 @@ CHUTES = Struct({
     "drogue_q_max_pa": _n("Pa", 100, 20000, "dynamic-pressure ceiling of a Mach vote (the envelope's, less margin)"),
     "drogue_mach_ceiling": _n("-", 0.6, 3.0, "a Mach vote also needs its estimate plus 2 sigma at or below this "
                               "(the envelope's top): an uncertain solution does not vote"),
-    "drogue_backup_s": _n("s", 10, 2000, "timer vote: cast this long after g-arm"),
-    "drogue_baro_backup_s": _n("s", 1, 600, "timer vote without g-arm (accelerometer failed): cast this long "
-                               "after the barometers first read inside their range (below ~30 km)"),
+    "g_fall_mps2": _n("m/s^2", 5, 100, "the drogue's fall clock starts when the sensed deceleration, past the "
+                      "g-arm, stays below this (the capsule nearing its equilibrium descent)"),
+    "g_fall_min_s": _n("s", 0, 600, "a fall sooner than this after the g-arm is refused (an accelerometer "
+                       "failed through the peak): no fall clock for the flight"),
+    "drogue_fall_backup_s": _n("s", 1, 600, "timer vote: cast this long after the load's fall (or the baro "
+                               "clock's, whichever runs out first)"),
+    "drogue_baro_backup_s": _n("s", 1, 600, "timer vote: cast this long after the barometers first read inside "
+                               "their range (below ~30 km), having read above it (or the fall clock's)"),
     "main_alt_m": _n("m", 500, 10000, "main votes: fused barometric altitude, GPS altitude (or the navigated one "
                      "while GPS has no fresh fix) at or below this"),
     "main_backup_s": _n("s", 10, 3000, "timer vote: cast this long after the drogue fired"),

@@ -83,6 +83,8 @@ class AirDataRecord:
     per_sensor_m: tuple = ()
     #: static pressure of the fused altitude, Pa (None: no barometer usable)
     static_pa: float | None = None
+    #: a usable unit read at its low-pressure clamp this sample: "above ~30 km" (fsw/tasks/baro.py)
+    above_range: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ class BurnRecord:
 
 @dataclass(frozen=True, slots=True)
 class EdlRecord:
-    """Entry and chutes: onset, g-arm and deploy times s, the trigger of each deploy."""
+    """Entry and chutes: onset, g-arm, load-fall, baro-in-range and deploy times s, the trigger of each deploy."""
     t_s: float
     valid: bool
     onset_t_s: float | None = None
@@ -137,6 +139,10 @@ class EdlRecord:
     drogue_trigger: str | None = None
     main_t_s: float | None = None
     main_trigger: str | None = None
+    #: the drogue timer's two clocks (fsw/tasks/chutes.py requirement 3): the load's fall after the
+    #: g-arm and the barometers' first in-range reading after reading above range
+    fall_t_s: float | None = None
+    baro_in_t_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,8 +36,9 @@ key                    meaning                                              writ
                        cutoff_t_s, result, ignitions, go_t_s,
                        ground_plan_t_s, dv_target_mps, yaw_deg,
                        dv_pc_mps, pc_burn_s, accel_failed}
-``edl``                {onset_t_s, g_arm_t_s, drogue_t_s, drogue_trigger,   chutes
-                       main_t_s, main_trigger}
+``edl``                {onset_t_s, g_arm_t_s, fall_t_s, fall_refused,       chutes
+                       baro_above_t_s, baro_in_t_s, drogue_t_s,
+                       drogue_trigger, main_t_s, main_trigger}
 ``landing``            {splash_t_s, trigger}                                landing
 ``pyro.fired``         channels fired, in order                             pyro manager
 ``pyro.overrides``     [{channel, t_s, phase}] ground overrides used        pyro manager

@@ -120,7 +120,8 @@ class SilRun:
         self.nav_errors: dict[str, dict | None] = {"ignition": None, "entry_interface": None, "drogue": None}
         #: truth bounds of each EDL backup timer (tools/timer_window.py)
         self.timer_probe = TimerWindowProbe(scenario.vehicle["deployment_envelope"],
-                                            scenario.mission["params"]["entry"]["onset_mps2"])
+                                            scenario.mission["params"]["entry"]["onset_mps2"],
+                                            scenario.mission["params"]["chutes"]["g_fall_mps2"])
         self.initial_phase = _INITIAL_PHASE[scenario.start["kind"]]
         w.faults.on_phase(self.initial_phase.value, 0.0)     # faults tied to the starting phase
         self.fc = FlightComputer(w, self.hal, self.clock, scenario.mission["params"], self.ground.key,
@@ -160,7 +161,9 @@ class SilRun:
                 else:
                     self.timer_probe.main_fired()
         elif name == "DROGUE_ARMED":
-            self.timer_probe.g_arm(e.t_s)
+            self.timer_probe.g_arm()
+        elif name == "DROGUE_FALL":
+            self.timer_probe.load_fall(e.t_s)
         elif name == "TASK_EXCEPTION":
             self.anomaly_log.task_exception(e.t_s, str(d.get("task", "?")), str(d.get("error", e.message)))
         elif name == "MONITOR_RESPONSE":

@@ -16,7 +16,8 @@ Requirements
    bounds the fused altitude from below (``CLAMP_ALT_M``), so above ~30 km a
    single unit failed low (bias, stuck, stagnation pressure) cannot pass for
    a low altitude and fire the drogue hypersonic; the monitors degrade a unit
-   stuck at its clamp under the canopies.
+   stuck at its clamp under the canopies. The record says whether a unit read
+   at its clamp (``above_range``): the drogue's baro clock needs to have seen it.
 """
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ class BaroFusion:
             pressures.append(s.pressure_pa)
             each[i] = alt
         if not alts:
-            self._pub(AirDataRecord(t_s, False, None, 0, tuple(each)))
+            self._pub(AirDataRecord(t_s, False, None, 0, tuple(each), above_range=above))
             return
         if len(alts) >= 2 and max(alts) - min(alts) > p["chutes.baro_disagree_m"]:
             alt, pa = max(alts), min(pressures)
@@ -87,7 +88,7 @@ class BaroFusion:
             alt, pa = sum(alts) / len(alts), sum(pressures) / len(pressures)
         if above and alt < CLAMP_ALT_M:
             alt, pa = CLAMP_ALT_M, None  # requirement 5: a unit failed low never outvotes one above range
-        self._pub(AirDataRecord(t_s, True, alt, len(alts), tuple(each), pa))
+        self._pub(AirDataRecord(t_s, True, alt, len(alts), tuple(each), pa, above))
 
     def telemetry(self) -> dict:
         rec = self.ctx.bus.latest(AirDataRecord)

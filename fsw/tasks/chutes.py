@@ -14,9 +14,19 @@ Requirements (each trigger has dissimilar sources; the table: TRIGGERS.md)
      uncertain estimate does not vote), with its dynamic pressure at or below
      ``chutes.drogue_q_max_pa`` (FlowRecord, fresh);
    - ``drag``: the same test on the drag and static-pressure solution;
-   - ``timer``: ``chutes.drogue_backup_s`` after g-arm or, with no g-arm (the
-     accelerometer failed), ``chutes.drogue_baro_backup_s`` after the barometers
-     first read inside their range.
+   - ``timer``: once either of two clocks has run out. The *fall* clock:
+     ``chutes.drogue_fall_backup_s`` after the sensed load, past the g-arm, stays
+     below ``chutes.g_fall_mps2`` (2 g) for ``G_ARM_N`` valid samples; a fall sooner
+     than ``chutes.g_fall_min_s`` after the g-arm is an accelerometer failed through
+     the peak: refused for the flight (``DROGUE_FALL_REFUSED``). The *baro* clock:
+     ``chutes.drogue_baro_backup_s`` after the barometers first read inside their
+     range, counted only once they have read above it (at their clamp, ~30 km): a
+     barometer pair that reads in range from orbit (a blocked static port) never
+     starts it (``BARO_RANGE_IMPLAUSIBLE``). Both clocks are altitude-anchored in
+     effect: past the load peak the capsule slows to its equilibrium descent, where
+     Mach 1.6 comes at 28-31 km whatever the entry; a timer from the g-arm cannot
+     bound it (TRIGGERS.md). No g-arm (the accelerometer failed): the baro clock
+     alone; no barometers: the fall clock alone.
    A single source failed early can then only bring the deploy forward to the
    earliest healthy vote, one failed late or silent only delay it to the latest
    (each is inside the envelope by design: TRIGGERS.md).
@@ -26,8 +36,8 @@ Requirements (each trigger has dissimilar sources; the table: TRIGGERS.md)
    ``chutes.main_alt_m``; ``timer`` ``chutes.main_backup_s`` after the drogue fired.
 5. Each deploy fires its pyro through the PyroManager (once, ever) and moves
    the phase; the votes that fired it are reported, joined with "+".
-6. The onset, g-arm, baro-in-range and deploy times and the triggers are kept in
-   the state store (committed before the pulse), so the backup timers run on across
+6. The onset, g-arm, load-fall, baro-above-range, baro-in-range and deploy times
+   and the triggers are kept in the state store (committed before the pulse), so the backup timers run on across
    a processor reset. Publishes EdlRecord.
 """
 from __future__ import annotations
@@ -55,7 +65,7 @@ class ChuteTask:
     name = "chutes"
     PARAMS = ("entry.onset_mps2", "entry.onset_persist_s", "entry.onset_backup_s", "entry.onset_max_alt_m",
               "chutes.g_arm_mps2", "chutes.drogue_mach", "chutes.drogue_q_max_pa", "chutes.drogue_mach_ceiling",
-              "chutes.drogue_backup_s",
+              "chutes.g_fall_mps2", "chutes.g_fall_min_s", "chutes.drogue_fall_backup_s",
               "chutes.drogue_baro_backup_s", "chutes.main_alt_m", "chutes.main_backup_s", "chutes.persist_n")
 
     def __init__(self, ctx, period_s: float):
@@ -65,21 +75,27 @@ class ChuteTask:
         self._onset_s = 0.0
         self._below = {"drogue": 0, "main": 0}
         self._g_high_n = 0
+        self._g_low_n = 0                       # valid samples in a row below chutes.g_fall_mps2 past the g-arm
+        self._baro_odd_said = False             # BARO_RANGE_IMPLAUSIBLE raised
         s = ctx.store.get(STORE_KEY) or {}
         self.onset_t_s = s.get("onset_t_s")
         self.g_arm_t_s = s.get("g_arm_t_s")
-        self.baro_in_t_s = s.get("baro_in_t_s")    # the barometers first read inside their range
+        self.fall_t_s = s.get("fall_t_s")          # the load fell below chutes.g_fall_mps2 past the g-arm
+        self.fall_refused = s.get("fall_refused", False)   # that fall came implausibly soon: no fall clock
+        self.baro_above_t_s = s.get("baro_above_t_s")      # a barometer first read at its clamp
+        self.baro_in_t_s = s.get("baro_in_t_s")    # the barometers first read inside their range, after that
         self.drogue_t_s = s.get("drogue_t_s")
         self.drogue_trigger = s.get("drogue_trigger")
         self.main_t_s = s.get("main_t_s")
         self.main_trigger = s.get("main_trigger")
         self._pub = ctx.bus.port(EdlRecord, self.name)
-        self._pub(EdlRecord(ctx.clock.now_s(), True, self.onset_t_s, self.g_arm_t_s, self.drogue_t_s,
-                            self.drogue_trigger, self.main_t_s, self.main_trigger))   # restored state visible at once
+        self._publish(ctx.clock.now_s())   # restored state visible at once
         ctx.phases.on_change(self._phase_changed)
 
     def _save(self) -> None:
         self.ctx.store.put(STORE_KEY, {"onset_t_s": self.onset_t_s, "g_arm_t_s": self.g_arm_t_s,
+                                       "fall_t_s": self.fall_t_s, "fall_refused": self.fall_refused,
+                                       "baro_above_t_s": self.baro_above_t_s,
                                        "baro_in_t_s": self.baro_in_t_s, "drogue_t_s": self.drogue_t_s,
                                        "drogue_trigger": self.drogue_trigger,
                                        "main_t_s": self.main_t_s, "main_trigger": self.main_trigger})
@@ -101,6 +117,9 @@ class ChuteTask:
             self.g_arm_t_s = t_s
             self._save()
             self.ctx.events.emit(Severity.ACTIVITY_HI, "DROGUE_ARMED", f"g-arm at {accel / 9.80665:.1f} g")
+        elif self.g_arm_t_s is not None and ph is Phase.ENTRY:
+            self._load_fall(t_s, imu.valid, accel)
+        self._baro_range(t_s, ph)
         if ph is Phase.ENTRY and self.drogue_t_s is not None:
             # Reset after the deploy was committed but before the phase was: finish the
             # transition; never re-run the trigger (its time and kind drive the main timer).
@@ -112,9 +131,12 @@ class ChuteTask:
             self.ctx.phases.request(Trigger.MAIN_DEPLOYED, f"main fired before the reset ({self.main_trigger})")
         elif ph in (Phase.ENTRY, Phase.DROGUE) and self.drogue_t_s != t_s:
             self._main(t_s, ph)
-        self._pub(EdlRecord(t_s, True, self.onset_t_s, self.g_arm_t_s, self.drogue_t_s, self.drogue_trigger,
-                            self.main_t_s, self.main_trigger))
+        self._publish(t_s)
         self._t_prev = t_s
+
+    def _publish(self, t_s: float) -> None:
+        self._pub(EdlRecord(t_s, True, self.onset_t_s, self.g_arm_t_s, self.drogue_t_s, self.drogue_trigger,
+                            self.main_t_s, self.main_trigger, self.fall_t_s, self.baro_in_t_s))
 
     def _entry_onset(self, t_s: float, ph: Phase, accel: float) -> None:
         ctx, p = self.ctx, self.ctx.params.v
@@ -164,18 +186,54 @@ class ChuteTask:
             if flow.drag_mach is not None and 0.0 < flow.drag_mach <= m_max and flow.drag_q_pa <= q_max \
                     and flow.drag_mach + VOTE_SIGMA_K * flow.drag_sigma_mach <= ceil:
                 votes.append("drag")
-        if self.g_arm_t_s is not None:
-            if t_s >= self.g_arm_t_s + p["chutes.drogue_backup_s"]:
-                votes.append("timer")
-        elif self.baro_in_t_s is not None and t_s >= self.baro_in_t_s + p["chutes.drogue_baro_backup_s"]:
+        fall_out = self.fall_t_s is not None and t_s >= self.fall_t_s + p["chutes.drogue_fall_backup_s"]
+        baro_out = self.baro_in_t_s is not None and t_s >= self.baro_in_t_s + p["chutes.drogue_baro_backup_s"]
+        if fall_out or baro_out:
             votes.append("timer")
         return tuple(votes)
 
-    def _drogue(self, t_s: float) -> None:
-        alt = self._baro_alt()
-        if self.baro_in_t_s is None and alt is not None and alt < CLAMP_ALT_M - 1.0:
+    def _load_fall(self, t_s: float, valid: bool, accel: float) -> None:
+        """Requirement 3, the fall clock's start: an invalid sample neither counts nor resets."""
+        if self.fall_t_s is not None or self.fall_refused or not valid:
+            return
+        p = self.ctx.params.v
+        self._g_low_n = self._g_low_n + 1 if accel < p["chutes.g_fall_mps2"] else 0
+        if self._g_low_n < G_ARM_N:
+            return
+        since_s = t_s - self.g_arm_t_s
+        if since_s < p["chutes.g_fall_min_s"]:
+            self.fall_refused = True
+            self._save()
+            self.ctx.events.emit(Severity.WARNING_HI, "DROGUE_FALL_REFUSED",
+                                 f"load below {p['chutes.g_fall_mps2'] / 9.80665:.1f} g {since_s:.1f} s after the "
+                                 f"g-arm (at least {p['chutes.g_fall_min_s']:.0f} s): accelerometer suspect, "
+                                 f"no fall clock", since_s=round(since_s, 2))
+            return
+        self.fall_t_s = t_s
+        self._save()
+        self.ctx.events.emit(Severity.ACTIVITY_LO, "DROGUE_FALL", f"load below {accel / 9.80665:.2f} g "
+                             f"{since_s:.1f} s after the g-arm: drogue fall clock started", since_s=round(since_s, 2))
+
+    def _baro_range(self, t_s: float, ph: Phase) -> None:
+        """Requirement 3, the baro clock's start: above range first (any phase), then in range in ENTRY."""
+        if self.baro_in_t_s is not None:
+            return
+        rec = self.ctx.bus.latest(AirDataRecord)
+        if rec.above_range and self.baro_above_t_s is None:
+            self.baro_above_t_s = t_s
+            self._save()
+        if ph is not Phase.ENTRY or not rec.valid or rec.baro_alt_m is None or rec.baro_alt_m >= CLAMP_ALT_M - 1.0:
+            return
+        if self.baro_above_t_s is not None:
             self.baro_in_t_s = t_s
             self._save()
+        elif not self._baro_odd_said:
+            self._baro_odd_said = True
+            self.ctx.events.emit(Severity.WARNING_HI, "BARO_RANGE_IMPLAUSIBLE",
+                                 f"barometers read {rec.baro_alt_m:.0f} m in entry without having read above "
+                                 f"their range: no baro clock", baro_alt_m=round(rec.baro_alt_m, 1))
+
+    def _drogue(self, t_s: float) -> None:
         votes = self.drogue_votes(t_s)
         if self._persist("drogue", len(votes) >= VOTES_NEEDED):
             self._deploy_drogue(t_s, "+".join(votes))

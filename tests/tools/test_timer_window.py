@@ -10,7 +10,7 @@ def _w(early, late):
 
 def test_margins_take_the_largest_earliest_and_the_smallest_latest():
     m = timer_margins([_w(140.0, 180.0), _w(150.0, 170.0), _w(None, 175.0), None],
-                      {t: 160.0 for t in TIMER_PARAMS})["drogue_g_arm"]
+                      {t: 160.0 for t in TIMER_PARAMS})["drogue_fall"]
     assert (m["earliest_max_s"], m["latest_min_s"]) == (150.0, 170.0)
     assert (m["margin_early_s"], m["margin_late_s"], m["middle_s"]) == (10.0, 10.0, 160.0)
     assert (m["n_earliest"], m["n_latest"]) == (2, 3)

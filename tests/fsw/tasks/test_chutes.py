@@ -12,17 +12,23 @@ from hal.devices import GpsFix
 G_ARM = 35.0                # m/s^2, above chutes.g_arm_mps2 (29.4)
 
 
+ABOVE = "above"             # the barometers at their low clamp: above their range (~30 km)
+
+
 def air(rig, alt_m):
-    """Each step: the load (m/s^2) and the fused baro altitude (None: no baro usable)."""
+    """Each step: the fused baro altitude (None: no baro usable; ABOVE: at their clamp)."""
     def before(t):
         a = alt_m() if callable(alt_m) else alt_m
-        rig.publish(AirDataRecord(t, a is not None, a, 0 if a is None else 2))
+        if a is ABOVE:
+            rig.publish(AirDataRecord(t, False, None, 0, above_range=True))
+        else:
+            rig.publish(AirDataRecord(t, a is not None, a, 0 if a is None else 2))
     return before
 
 
-def sensed(rig, accel, alt_m=None):
+def sensed(rig, accel, alt_m=None, valid=True):
     def before(t):
-        rig.publish(ImuRecord(t, True, sensed_accel_mps2=accel, raw_ok=True))
+        rig.publish(ImuRecord(t, valid, sensed_accel_mps2=accel, raw_ok=valid))
         air(rig, alt_m)(t)
     return before
 
@@ -73,13 +79,15 @@ def test_safe_capsule_that_decelerates_still_enters():
 
 
 _CHUTES = mission_params()["chutes"]           # the timers as config/mission.yaml sets them
-DROGUE_BACKUP_S = _CHUTES["drogue_backup_s"]
+FALL_BACKUP_S = _CHUTES["drogue_fall_backup_s"]
+G_FALL = _CHUTES["g_fall_mps2"]
+G_FALL_MIN_S = _CHUTES["g_fall_min_s"]
 ONSET_BACKUP_S = mission_params()["entry"]["onset_backup_s"]
 BARO_BACKUP_S = _CHUTES["drogue_baro_backup_s"]
 MAIN_BACKUP_S = _CHUTES["main_backup_s"]
 
 
-def flow(rig, nav=None, drag=None, sigma=0.03, q_pa=2000.0, nav_alt_m=None, accel=10.0, alt_m=None):
+def flow(rig, nav=None, drag=None, sigma=0.03, q_pa=2000.0, nav_alt_m=None, accel=35.0, alt_m=ABOVE):
     """Each step: the two Mach solutions (None: unusable), the load and the baro altitude.
     ``nav``/``drag`` may be callables of t."""
     def before(t):
@@ -89,6 +97,17 @@ def flow(rig, nav=None, drag=None, sigma=0.03, q_pa=2000.0, nav_alt_m=None, acce
                                d, None if d is None else q_pa, None if d is None else sigma))
         sensed(rig, accel, alt_m)(t)
     return before
+
+
+def fall(rig, c, hold_s=G_FALL_MIN_S + 10.0):
+    """Armed, the load held above 2 g for ``hold_s``, then below it: the fall clock starts."""
+    arm(rig, c)
+    rig.run(c, hold_s, before=flow(rig))
+    assert c.fall_t_s is None
+    rig.run(c, n=G_ARM_N, before=flow(rig, accel=G_FALL - 1.0))
+    assert c.fall_t_s == pytest.approx(rig.now) and rig.last("DROGUE_FALL") is not None
+    assert rig.store.get("edl")["fall_t_s"] == c.fall_t_s and rig.bus.latest(EdlRecord).fall_t_s == c.fall_t_s
+    return c.fall_t_s
 
 
 def test_drogue_needs_two_mach_votes():
@@ -122,7 +141,7 @@ def test_a_mach_source_failed_early_waits_for_a_healthy_vote(fault):
     the drag solution still reads Mach 3 -> 1.5, no drogue until it votes. A spiking or
     negative source never holds a vote, so the drag vote then waits for the timer."""
     rig, c = entry()
-    arm(rig, c)
+    t_fall = fall(rig, c)
     t0 = rig.now
     bad = {"stuck_low": 0.9, "spike": lambda t: 0.9 if int((t - t0) * 10) % 7 == 0 else 3.0,
            "inverted_sign": -1.2}[fault]
@@ -133,7 +152,9 @@ def test_a_mach_source_failed_early_waits_for_a_healthy_vote(fault):
         assert rig.dev.pyro.pulses == ["drogue"] and c.drogue_trigger == "nav+drag"
         return
     assert rig.dev.pyro.pulses == []
-    rig.run(c, DROGUE_BACKUP_S - 22.0 + 0.5, before=flow(rig, nav=bad, drag=1.3))
+    rig.run(c, t_fall + FALL_BACKUP_S - rig.now - 0.2, before=flow(rig, nav=bad, drag=1.3, accel=15.0))
+    assert rig.dev.pyro.pulses == []
+    rig.run(c, 0.5, before=flow(rig, nav=bad, drag=1.3, accel=15.0))
     assert rig.dev.pyro.pulses == ["drogue"] and c.drogue_trigger == "drag+timer"
 
 
@@ -156,18 +177,86 @@ def test_a_mach_vote_above_the_dynamic_pressure_ceiling_does_not_count():
 
 @pytest.mark.parametrize("silent", ["nav", "drag"])
 def test_drogue_by_timer_with_one_mach_source_silent(silent):
-    """A Mach source dead (or stuck high): the other votes at Mach 1.4, the g-arm timer is
-    the second vote at chutes.drogue_backup_s."""
+    """A Mach source dead (or stuck high): the other votes at Mach 1.4, the fall clock is the
+    second vote chutes.drogue_fall_backup_s after the load fell below 2 g (barometers still above
+    their range: no baro clock)."""
     rig, c = entry()
-    arm(rig, c)
-    t_arm = c.g_arm_t_s
-    kw = {"nav": 1.3, "drag": 1.3, silent: (None if silent == "nav" else 5.0)}
-    rig.run(c, DROGUE_BACKUP_S - 0.2, before=flow(rig, **kw))
+    t_fall = fall(rig, c)
+    kw = {"nav": 1.3, "drag": 1.3, silent: (None if silent == "nav" else 5.0), "accel": 15.0}
+    rig.run(c, FALL_BACKUP_S - 0.2, before=flow(rig, **kw))
     assert rig.dev.pyro.pulses == []
     rig.run(c, 0.5, before=flow(rig, **kw))
     assert rig.dev.pyro.pulses == ["drogue"]
-    assert c.drogue_t_s == pytest.approx(t_arm + DROGUE_BACKUP_S + 0.2, abs=0.11)
-    assert "timer" in c.drogue_trigger
+    assert c.drogue_t_s == pytest.approx(t_fall + FALL_BACKUP_S + 0.2, abs=0.11)
+    assert "timer" in c.drogue_trigger and c.baro_in_t_s is None
+
+
+@pytest.mark.parametrize("first", ["fall", "baro"])
+def test_the_timer_votes_when_its_first_clock_runs_out(first):
+    """The fall and baro clocks each bound the drogue on their own; the timer votes at the earlier.
+    "baro": the barometers come into range 10 s before the load falls below 2 g."""
+    rig, c = entry()
+    arm(rig, c)
+    rig.run(c, G_FALL_MIN_S, before=flow(rig, nav=1.3))
+    if first == "baro":
+        rig.run(c, n=1, before=flow(rig, nav=1.3, alt_m=29500.0))
+        rig.run(c, 10.0, before=flow(rig, nav=1.3, alt_m=28000.0))
+    alt = 28000.0 if first == "baro" else ABOVE
+    rig.run(c, n=G_ARM_N, before=flow(rig, nav=1.3, accel=15.0, alt_m=alt))
+    t_fall = c.fall_t_s
+    if first == "fall":
+        rig.run(c, 10.0, before=flow(rig, nav=1.3, accel=15.0))
+        rig.run(c, n=1, before=flow(rig, nav=1.3, accel=15.0, alt_m=29500.0))
+    t_in = c.baro_in_t_s
+    assert t_fall is not None and t_in is not None and (t_in < t_fall) == (first == "baro")
+    expect = min(t_fall + FALL_BACKUP_S, t_in + BARO_BACKUP_S)
+    assert expect == pytest.approx(t_fall + FALL_BACKUP_S if first == "fall" else t_in + BARO_BACKUP_S)
+    rig.run(c, expect - rig.now - 0.2, before=flow(rig, nav=1.3, accel=15.0, alt_m=25000.0))
+    assert rig.dev.pyro.pulses == []
+    rig.run(c, 0.5, before=flow(rig, nav=1.3, accel=15.0, alt_m=25000.0))
+    assert rig.dev.pyro.pulses == ["drogue"] and c.drogue_trigger == "nav+timer"
+    assert c.drogue_t_s == pytest.approx(expect + 0.2, abs=0.11)
+
+
+def test_a_fall_soon_after_the_g_arm_is_refused():
+    """An accelerometer that dies through the peak (reads zero, flagged valid) looks like the load's
+    fall: sooner than chutes.g_fall_min_s after the g-arm it is refused for the flight, so the fall
+    clock cannot vote early; the baro clock still bounds the drogue."""
+    rig, c = entry()
+    arm(rig, c)
+    rig.run(c, 20.0, before=flow(rig))
+    rig.run(c, G_FALL_MIN_S + 30.0, before=flow(rig, nav=1.3, accel=0.0))
+    assert c.fall_t_s is None and c.fall_refused and rig.store.get("edl")["fall_refused"] is True
+    assert rig.last("DROGUE_FALL_REFUSED") is not None and rig.dev.pyro.pulses == []
+    rig.run(c, n=1, before=flow(rig, nav=1.3, accel=0.0, alt_m=29500.0))
+    t_in = c.baro_in_t_s
+    rig.run(c, BARO_BACKUP_S + 0.5, before=flow(rig, nav=1.3, accel=0.0, alt_m=25000.0))
+    assert rig.dev.pyro.pulses == ["drogue"] and c.drogue_trigger == "nav+timer"
+    assert c.drogue_t_s == pytest.approx(t_in + BARO_BACKUP_S + 0.2, abs=0.11)
+    rig2 = rig.reboot()                                      # the refusal outlives a reset
+    assert rig2.build("chutes").fall_refused
+
+
+def test_invalid_accelerometer_samples_are_no_fall():
+    """Samples flagged invalid (a dropout) neither start the fall clock nor refuse it."""
+    rig, c = entry()
+    arm(rig, c)
+    rig.run(c, 5.0, before=sensed(rig, 0.0, ABOVE, valid=False))
+    assert c.fall_t_s is None and not c.fall_refused
+    rig.run(c, G_FALL_MIN_S, before=flow(rig))
+    rig.run(c, n=G_ARM_N, before=flow(rig, accel=G_FALL - 1.0))
+    assert c.fall_t_s == pytest.approx(rig.now)
+
+
+def test_barometers_in_range_from_orbit_start_no_clock():
+    """A static port blocked on the ground: both units read sea-level pressure from power-on, never
+    their clamp. The baro clock would run out 25 s into entry, at Mach 20, beside a drag Mach fooled
+    by the same pressure: it never starts (BARO_RANGE_IMPLAUSIBLE)."""
+    rig, c = entry()
+    arm(rig, c)
+    rig.run(c, 60.0, before=flow(rig, drag=0.2, alt_m=10.0))
+    assert c.baro_in_t_s is None and rig.last("BARO_RANGE_IMPLAUSIBLE") is not None
+    assert rig.dev.pyro.pulses == [] and c.drogue_votes(rig.now) == ("drag",)
 
 
 def test_genesis_accelerometer_never_arms_timer_counts_from_the_baros_in_range():
@@ -175,8 +264,8 @@ def test_genesis_accelerometer_never_arms_timer_counts_from_the_baros_in_range()
     accelerometer is the failed part): the navigated Mach and a timer from the barometers'
     first in-range reading fire the drogue."""
     rig, c = entry()
-    rig.run(c, 10.0, before=flow(rig, nav=1.3, accel=0.0, alt_m=None))     # above the baro range
-    assert rig.dev.pyro.pulses == [] and c.g_arm_t_s is None
+    rig.run(c, 10.0, before=flow(rig, nav=1.3, accel=0.0))             # above the baro range
+    assert rig.dev.pyro.pulses == [] and c.g_arm_t_s is None and c.fall_t_s is None
     rig.run(c, n=1, before=flow(rig, nav=1.3, accel=0.0, alt_m=29500.0))
     t_in = c.baro_in_t_s
     assert t_in == pytest.approx(rig.now)
@@ -188,9 +277,10 @@ def test_genesis_accelerometer_never_arms_timer_counts_from_the_baros_in_range()
 
 def test_timer_alone_fires_nothing():
     rig, c = entry()
-    arm(rig, c)
-    rig.run(c, DROGUE_BACKUP_S + 30.0, before=flow(rig))
-    assert rig.dev.pyro.pulses == []
+    fall(rig, c)
+    rig.run(c, n=1, before=flow(rig, accel=15.0, alt_m=29500.0))
+    rig.run(c, max(FALL_BACKUP_S, BARO_BACKUP_S) + 30.0, before=flow(rig, accel=15.0, alt_m=25000.0))
+    assert rig.dev.pyro.pulses == [] and c.drogue_votes(rig.now) == ("timer",)
 
 
 def test_inverted_accelerometer_still_arms():
@@ -281,16 +371,28 @@ def test_main_timer_resumes_from_the_store_after_a_reset():
     assert c2.main_t_s == pytest.approx(t_d + MAIN_BACKUP_S + 0.2, abs=0.11)  # the timer ran on
 
 
-def test_drogue_timer_resumes_from_the_g_arm_in_the_store():
+def test_drogue_fall_clock_resumes_from_the_store():
     rig, c = entry()
-    arm(rig, c)
-    t_arm = c.g_arm_t_s
-    rig.run(c, 100.0, before=flow(rig, nav=1.3))
+    t_fall = fall(rig, c)
+    rig.run(c, 10.0, before=flow(rig, nav=1.3, accel=15.0))
     rig2 = rig.reboot()
     c2 = rig2.build("chutes")
-    rig2.run(c2, DROGUE_BACKUP_S - 100.0 + 0.5, before=flow(rig2, nav=1.3))
+    assert c2.fall_t_s == t_fall
+    rig2.run(c2, t_fall + FALL_BACKUP_S - rig2.now + 0.5, before=flow(rig2, nav=1.3, accel=15.0))
     assert rig.dev.pyro.pulses == ["drogue"]
-    assert c2.drogue_t_s == pytest.approx(t_arm + DROGUE_BACKUP_S + 0.2, abs=0.11)
+    assert c2.drogue_t_s == pytest.approx(t_fall + FALL_BACKUP_S + 0.2, abs=0.11)
+
+
+def test_a_reset_above_the_baro_range_keeps_what_the_barometers_read():
+    """The barometers read above their range, then the processor resets: after the boot their
+    first in-range reading starts the baro clock (the new app never saw them at the clamp)."""
+    rig, c = entry()
+    rig.run(c, 2.0, before=flow(rig, nav=1.3, accel=0.0))
+    assert c.baro_above_t_s is not None
+    rig2 = rig.reboot()
+    c2 = rig2.build("chutes")
+    rig2.run(c2, n=1, before=flow(rig2, nav=1.3, accel=0.0, alt_m=29000.0))
+    assert c2.baro_in_t_s == pytest.approx(rig2.now)
 
 
 def test_no_chute_from_coast_or_orbit():
@@ -305,6 +407,7 @@ def test_baro_range_timer_resumes_from_the_store_after_a_reset():
     """No g-arm (accelerometer dead): a processor reset after the barometers came into range
     keeps the timer's start; the drogue fires at the same time as without the reset."""
     rig, c = entry()
+    rig.run(c, 1.0, before=flow(rig, nav=1.3, accel=0.0))
     rig.run(c, n=1, before=flow(rig, nav=1.3, accel=0.0, alt_m=29500.0))
     t_in = c.baro_in_t_s
     rig.run(c, 10.0, before=flow(rig, nav=1.3, accel=0.0, alt_m=27000.0))
