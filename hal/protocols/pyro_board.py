@@ -62,9 +62,10 @@ FRAMING = BoardFraming(SYNC, {
 @dataclass(frozen=True, slots=True)
 class Command:
     seq: int
-    op: str
+    op: str              # OPS name, or "op<code>" for a code the table does not know
     channel: int
     value: int
+    op_code: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def _mask(flags) -> int:
 
 def _message(ftype: int, seq: int, time_us: int, p):
     if ftype == TYPE_COMMAND:
-        return Command(seq, OP_NAMES.get(p.op, f"op{p.op}"), p.channel, p.value)
+        return Command(seq, OP_NAMES.get(p.op, f"op{p.op}"), p.channel, p.value, p.op)
     if ftype == TYPE_ACK:
         return Ack(p.cmd_seq, OP_NAMES.get(p.op, f"op{p.op}"), RESULTS.get(p.result, f"result{p.result}"))
     f = p.flags
@@ -117,9 +118,11 @@ class PyroBoardDecoder(BoardDecoder):
         super().__init__(FRAMING, _message)
 
 
-def ack(seq: int, time_us: int, cmd_seq: int, op: str, result: str = "ok") -> bytes:
+def ack(seq: int, time_us: int, cmd_seq: int, op: str | int, result: str = "ok") -> bytes:
+    """``op``: an OPS name or the raw code being acknowledged."""
     code = next(k for k, v in RESULTS.items() if v == result)
-    return FRAMING.build(TYPE_ACK, seq, time_us, {"cmd_seq": cmd_seq, "op": OPS[op], "result": code})
+    return FRAMING.build(TYPE_ACK, seq, time_us, {"cmd_seq": cmd_seq, "op": OPS[op] if isinstance(op, str) else op,
+                                                  "result": code})
 
 
 def status(seq: int, time_us: int, *, hw_armed: bool, pyro_armed: bool, engine_armed: bool, valve_open: bool,

@@ -1,0 +1,108 @@
+"""sim/boards: the Iridium modem and the pyro/valve board emulators in front of the world's
+devices, driven by the flight-side codecs over an in-memory wire (hal/wire.py)."""
+from __future__ import annotations
+
+from hal.protocols.iridium import SbdSession
+from hal.protocols.pyro_board import BoardStatus, PyroBoardClient
+from hal.sim_backend import build_sim_hal
+from hal.wire import wire_pair
+from sim.boards.iridium_modem import IridiumModemEmulator
+from sim.boards.pyro_board import PyroBoardEmulator
+from sim.earth import geodetic_alt_m
+from sim.scenario import load_scenario
+from sim.vehicle import vehicle_from_config
+from sim.world import World
+
+
+def world(path="config/scenarios/edl.yaml"):
+    sc = load_scenario(path)
+    return World(vehicle_from_config(sc.vehicle), sc.hardware, sc.environment, sc.start,
+                 sc.mission["station_orbit"], sc.seed), sc
+
+
+def landed_world():
+    """The EDL flown by the simulator alone, canopies fired from truth (as tools/bench.py does)."""
+    w, sc = world()
+    p = sc.mission["params"]["chutes"]
+    w.pyro.armed = True
+    t = 0.0
+    while w.splash is None and t < 3000.0:
+        t += 0.5
+        w.advance_to(t)
+        alt = geodetic_alt_m(*w.s[0:3])
+        if alt < 40e3 and w.dyn.drogue_deploy_t_s is None and w.truth().mach <= p["drogue_mach"]:
+            w.fire_pyro("drogue")
+        if alt <= p["main_alt_m"] and w.dyn.main_deploy_t_s is None:
+            w.fire_pyro("main")
+    assert w.splash is not None
+    return w
+
+
+def run_session(w, modem, flight_end, payload, t0, session_s):
+    """One MO session; returns it, the time it ended and how long its +SBDIX took."""
+    s = SbdSession(payload)
+    flight_end.write(s.start(), t0)
+    t = t0
+    t_ix = None
+    while s.result is None and t < t0 + session_s + 30.0:
+        t += 0.1
+        w.advance_to(t)
+        modem.tick(t)
+        out = s.receive(flight_end.poll(t))
+        if out:
+            flight_end.write(out, t)
+        if s.state == "SESSION" and t_ix is None:
+            t_ix = t
+    return s, t, (None if t_ix is None else t - t_ix)
+
+
+def test_a_floating_capsule_sends_through_the_modem():
+    w = landed_world()
+    hal = build_sim_hal(w)
+    board_end, flight_end = wire_pair()
+    modem = IridiumModemEmulator(hal.iridium, board_end, session_s=12.0)
+    sent = 0
+    t = w.t
+    for k in range(10):                          # the world's 85 % session success: retried as the beacon would
+        s, t, ix_s = run_session(w, modem, flight_end, b"report %d" % k, t, 12.0)
+        assert s.result is not None and ix_s >= 12.0 - 1e-9       # the answer waits for the session
+        sent += s.result.sent
+        if s.result.sent:
+            assert w.iridium.delivered[-1][1] == b"report %d" % k
+        else:
+            assert s.result.retry and s.result.mo_status in (13, 32)
+    assert sent >= 5 and [x[2] for x in modem.sessions if x[1] == 0] == [d[1] for d in w.iridium.delivered]
+
+
+def test_no_sky_no_session_at_120_km():
+    w, _ = world()
+    hal = build_sim_hal(w)
+    board_end, flight_end = wire_pair()
+    modem = IridiumModemEmulator(hal.iridium, board_end)
+    s, _, _ = run_session(w, modem, flight_end, b"x", 0.0, 12.0)
+    assert not s.result.sent and "0 bars" in s.result.reason and modem.sessions == []
+
+
+def test_pyro_board_refuses_without_the_hardware_arm_and_fires_once_with_it():
+    w, _ = world()                               # EDL start: released, hardware arm per the world
+    hal = build_sim_hal(w)
+    board_end, flight_end = wire_pair()
+    board = PyroBoardEmulator(hal.pyro, hal.engine, hal.rcs, board_end)
+    cl = PyroBoardClient()
+
+    def exchange(*cmds):
+        for op, kw in cmds:
+            flight_end.write(cl.command(op, **kw)[1], w.t)
+        board.tick(w.t)
+        return cl.feed(flight_end.poll(w.t))
+
+    st = [e for e in exchange(("STATUS", {})) if isinstance(e, BoardStatus)][0]
+    assert st.hw_armed == w.hw_armed() and st.continuity == (True, True, True, True)
+    acks = exchange(("PYRO_FIRE", {"channel": 0}))
+    assert acks[0].result == ("not_armed" if st.hw_armed else "no_hw_arm") and not w.pyro.pulsed()[0]
+    acks = exchange(("PYRO_ARM", {"value": 1}), ("PYRO_FIRE", {"channel": 0}), ("PYRO_FIRE", {"channel": 0}))
+    if st.hw_armed:
+        assert [a.result for a in acks] == ["ok", "ok", "already_fired"] and w.pyro.pulsed()[0]
+    else:
+        assert [a.result for a in acks] == ["ok", "no_hw_arm", "no_hw_arm"]
+    assert cl.pending() == {} and board.decoder.rejects["crc"] == 0
