@@ -106,3 +106,42 @@ def test_pyro_board_refuses_without_the_hardware_arm_and_fires_once_with_it():
     else:
         assert [a.result for a in acks] == ["ok", "no_hw_arm", "no_hw_arm"]
     assert cl.pending() == {} and board.decoder.rejects["crc"] == 0
+
+
+def test_serial_pyro_engine_and_rcs_through_the_board_emulator():
+    """The HAL side (hal/serial_actuators.py) in front of the emulator: commands confirmed by the
+    board's readback, a second fire of a channel refused before the wire, a silent board unarmed."""
+    from hal.serial_actuators import PyroBoardLink, SerialEngine, SerialPyro, SerialRcs
+    w, _ = world()
+    hal = build_sim_hal(w)
+    board_end, flight_end = wire_pair()
+    board = PyroBoardEmulator(hal.pyro, hal.engine, hal.rcs, board_end)
+    link = PyroBoardLink(flight_end, lambda: w.t)
+    pyro, engine, rcs = SerialPyro(link), SerialEngine(link), SerialRcs(link)
+
+    def cycle(n=3):
+        for _ in range(n):
+            w.advance_to(w.t + 0.1)
+            link.service()
+            board.tick(w.t)
+            link.service()
+
+    cycle()
+    assert pyro.status().hw_armed == w.hw_armed() and not pyro.armed()
+    assert not pyro.fire("drogue")                      # relay open: refused before the wire
+    pyro.arm(True)
+    cycle()
+    assert pyro.armed() and w.pyro.armed
+    assert pyro.fire("drogue") is w.hw_armed()
+    cycle()
+    assert w.pyro.pulsed()[0] is w.hw_armed() and pyro.status().fired[0] is w.hw_armed()
+    assert not pyro.fire("drogue")                      # the fire-sense latch: never twice
+    assert not engine.ignite()                          # engine relay open
+    rcs.command(0b000101)
+    cycle()
+    assert link.status[1].rcs_mask == 0b000101 and link.client.acks_missed == 0
+    t_quiet = w.t
+    while w.t < t_quiet + 1.0:                          # the board falls silent
+        w.advance_to(w.t + 0.1)
+        link.service()
+    assert not pyro.armed() and pyro.status().continuity == (False,) * 4 and link.client.acks_missed > 0
