@@ -167,8 +167,15 @@ class Pyro(Protocol):
 
 
 class Iridium(Protocol):
-    def signal_bars(self) -> int: ...
-    def send_sbd(self, payload: bytes) -> SbdResult: ...
+    """SBD modem. A session (AT+SBDIX) takes 10-60 s on a real modem: it is started, then
+    polled, never waited for."""
+    def signal_bars(self) -> int:
+        """Signal 0-5 (the latest the modem reported)."""
+    def start_sbd(self, payload: bytes) -> bool:
+        """Begin sending ``payload`` (1-340 bytes); False if a session is still running."""
+    def poll_sbd(self) -> SbdResult | None:
+        """The outcome of the session started last, once it has ended (then None again
+        until the next start); None while it runs."""
 
 
 class Link(Protocol):

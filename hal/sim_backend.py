@@ -211,6 +211,7 @@ class SimPyro:
 class SimIridium:
     def __init__(self, world):
         self.w = world
+        self._result: SbdResult | None = None
 
     def _clear(self) -> bool:
         # The patch antenna on the back cover sees the sky once floating, and in
@@ -224,7 +225,20 @@ class SimIridium:
             return 0                                           # dropout: no network, no bars
         return self.w.iridium.bars(self._clear())
 
+    def start_sbd(self, payload: bytes) -> bool:
+        """The world's session model decides at the start; the outcome is there at the first
+        poll (SIL's sessions take no flight time: the battery model charges their duration)."""
+        if self._result is not None:
+            return False
+        self._result = self.send_sbd(payload)
+        return True
+
+    def poll_sbd(self) -> SbdResult | None:
+        res, self._result = self._result, None
+        return res
+
     def send_sbd(self, payload: bytes) -> SbdResult:
+        """One whole session on the world's model (the modem emulator's too)."""
         self.w.battery.session(self.w.t)
         if any(self.w.faults.active(self.w.t, "iridium")):
             self.w.iridium.attempts += 1

@@ -32,6 +32,10 @@ Requirements
    and beaconing goes on.
 6. A modem that raises (a serial error, no answer) is a failed wake, reported
    once (BEACON_MODEM_ERROR): the task never stops on it.
+7. A session is started and then polled each run, never waited for (a real
+   +SBDIX takes 10-60 s); its outcome is handled when it comes, with the cadence
+   counted from the session's start. One still running after ``SESSION_TIMEOUT_S``
+   is a failed session (MO status -1, transient).
 """
 from __future__ import annotations
 
@@ -48,6 +52,8 @@ from hal.devices import SbdResult
 _PHASES = list(Phase)
 #: Regime by phase before the surface rule (requirement 1); None: silent.
 REGIMES = {Phase.SAFE: "safe", Phase.DROGUE: "descent", Phase.MAIN: "descent", Phase.LANDED: "surface"}
+#: A session still running after this is failed, s (the 9603's +SBDIX gives up within about 60 s).
+SESSION_TIMEOUT_S = 90.0
 
 
 class BeaconTask:
@@ -70,6 +76,7 @@ class BeaconTask:
         self._soc = 1.0
         self._said: set[str] = set()
         self._credit: WakeCredit | None = None      # surface beaconing's wake budget (requirement 4)
+        self._pending: tuple | None = None           # (start t_s, payload, period) of a running session
 
     # ---- regime ---------------------------------------------------------------------------------
     def _regime(self, t_s: float, p) -> str | None:
@@ -102,6 +109,9 @@ class BeaconTask:
         gps = ctx.bus.latest(GpsRecord)
         if gps.fix is not None and gps.fix.valid and (self._fix is None or gps.fix.t_s >= self._fix.t_s):
             self._fix = gps.fix
+        if self._pending is not None:
+            self._poll(t_s)
+            return
         regime = self._regime(t_s, p)
         if regime != self.regime:
             self.regime = regime
@@ -131,10 +141,31 @@ class BeaconTask:
             return
         payload = self.report(t_s, regime, period)
         try:
-            res = ctx.hal.iridium.send_sbd(payload)
+            if not ctx.hal.iridium.start_sbd(payload):
+                raise RuntimeError("a session is still running")
+        except Exception as e:  # noqa: BLE001 - requirement 6
+            self._once(Severity.WARNING_HI, "BEACON_MODEM_ERROR", f"modem did not answer: {e}")
+            self._outcome(t_s, SbdResult(-1, 0), payload, period)
+            return
+        self._pending = (t_s, payload, period)
+        self._poll(t_s)
+
+    def _poll(self, t_s: float) -> None:
+        """Requirement 7."""
+        t0, payload, period = self._pending
+        try:
+            res = self.ctx.hal.iridium.poll_sbd()
         except Exception as e:  # noqa: BLE001 - requirement 6
             self._once(Severity.WARNING_HI, "BEACON_MODEM_ERROR", f"modem did not answer: {e}")
             res = SbdResult(-1, 0)
+        if res is None and t_s - t0 < SESSION_TIMEOUT_S:
+            return
+        self._pending = None
+        self._outcome(t0, res if res is not None else SbdResult(-1, 0), payload, period)
+
+    def _outcome(self, t_s: float, res, payload: bytes, period: float) -> None:
+        """A session's end; ``t_s`` its start (requirements 4, 7)."""
+        ctx, p = self.ctx, self.ctx.params.v
         if res.sent:
             self._sent(t_s, res, payload)
             self._fails_in_row = 0

@@ -274,12 +274,30 @@ class FakeIridium:
         self.session_t_s: list[float] = []
         self.checks = 0
         self._momsn = 0
+        self.session_polls = 0
+        self._pending: list | None = None
 
     def signal_bars(self) -> int:
         self.checks += 1
         if self.battery is not None:
             self.battery.wake(self.clock.now_s())
         return self.bars
+
+    def start_sbd(self, payload: bytes) -> bool:
+        """``session_polls``: polls that find the session still running (a real +SBDIX takes 10-60 s)."""
+        if self._pending is not None:
+            return False
+        self._pending = [self.session_polls, self.send_sbd(payload)]
+        return True
+
+    def poll_sbd(self) -> SbdResult | None:
+        if self._pending is None:
+            return None
+        if self._pending[0] > 0:
+            self._pending[0] -= 1
+            return None
+        res, self._pending = self._pending[1], None
+        return res
 
     def send_sbd(self, payload: bytes) -> SbdResult:
         self.sessions.append(bytes(payload))

@@ -270,12 +270,41 @@ def test_a_modem_that_raises_is_a_failed_wake_and_the_task_goes_on():
     rig.run(b, 60.0)                                   # raising would fail the test here
     assert len(rig.named("BEACON_MODEM_ERROR")) == 1 and b.sent == 0
     del rig.dev.iridium.signal_bars                    # the modem answers again
-    rig.dev.iridium.send_sbd, send = broken, rig.dev.iridium.send_sbd
+    rig.dev.iridium.start_sbd, start = broken, rig.dev.iridium.start_sbd
     rig.run(b, 60.0)
     assert b.failed >= 1 and b.sent == 0
-    rig.dev.iridium.send_sbd = send
+    rig.dev.iridium.start_sbd = start
+    rig.dev.iridium.poll_sbd, poll = broken, rig.dev.iridium.poll_sbd
+    failed = b.failed
+    rig.run(b, 130.0)
+    assert b.failed > failed and b.sent == 0            # a poll that raises fails that session
+    rig.dev.iridium.poll_sbd = poll
+    rig.dev.iridium._pending = None                     # the modem's own state after a power cycle
     rig.run(b, 130.0)
     assert b.sent >= 1
+
+
+def test_a_session_is_polled_not_waited_for():
+    """A real +SBDIX takes 10-60 s: the task starts it, returns, and polls it each run; the next
+    report keeps its cadence from the session's start."""
+    rig, b = beacon(Phase.LANDED)
+    rig.dev.iridium.session_polls = 20                  # 20 runs at 1 Hz: a 20 s session
+    rig.run(b, 10.0)
+    assert len(rig.dev.iridium.sessions) == 1 and b.sent == 0 and b._pending is not None
+    rig.run(b, 12.0)
+    assert b.sent == 1 and b.first_sent_t_s == pytest.approx(rig.dev.iridium.session_t_s[0])
+    assert len(rig.dev.iridium.sessions) == 1           # no second session while the first ran
+
+
+def test_a_session_that_never_ends_times_out():
+    from fsw.tasks.beacon import SESSION_TIMEOUT_S
+    rig, b = beacon(Phase.LANDED)
+    rig.dev.iridium.session_polls = 10 ** 6
+    rig.run(b, SESSION_TIMEOUT_S - 1.0)
+    assert b.failed == 0 and b._pending is not None
+    rig.run(b, 2.0)
+    (ev,) = rig.named("BEACON_FAILED")
+    assert b.failed == 1 and b.sent == 0 and ev.data["mo_status"] == -1 and b._pending is None
 
 
 def test_wake_credit_lets_retries_borrow_but_never_outrun_the_budget():
