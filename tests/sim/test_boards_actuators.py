@@ -145,3 +145,35 @@ def test_serial_pyro_engine_and_rcs_through_the_board_emulator():
         w.advance_to(w.t + 0.1)
         link.service()
     assert not pyro.armed() and pyro.status().continuity == (False,) * 4 and link.client.acks_missed > 0
+
+
+def test_serial_iridium_device_through_the_modem_emulator():
+    """The HAL device (hal/serial_iridium.py) against the modem emulator and a floating world:
+    start, poll until the +SBDIX answer (after the modem's session time), sent; a silent modem
+    ends the session by the step timeout."""
+    from hal.serial_iridium import SerialIridium
+    w = landed_world()
+    hal = build_sim_hal(w)
+    board_end, flight_end = wire_pair()
+    modem = IridiumModemEmulator(hal.iridium, board_end, session_s=15.0)
+    dev = SerialIridium(flight_end, lambda: w.t)
+    results = []
+    for k in range(6):
+        assert dev.start_sbd(b"report %d" % k) and not dev.start_sbd(b"again")   # one at a time
+        t0, res = w.t, None
+        while res is None:
+            w.advance_to(w.t + 0.1)
+            modem.tick(w.t)
+            res = dev.poll_sbd()
+        results.append((res.mo_status, w.t - t0))
+    assert all(dt >= 15.0 for _, dt in results) and any(st == 0 for st, _ in results)
+    assert dev.signal_bars() >= 2 and dev.timeouts == 0
+    assert [d[1] for d in w.iridium.delivered] == [b"report %d" % k for k, (st, _) in enumerate(results) if st == 0]
+    silent = SerialIridium(wire_pair()[0], lambda: w.t, step_timeout_s=2.0)
+    silent.start_sbd(b"x")
+    t0 = w.t
+    res = None
+    while res is None and w.t < t0 + 10.0:
+        w.advance_to(w.t + 0.1)
+        res = silent.poll_sbd()
+    assert res is not None and res.mo_status == -1 and 2.0 < w.t - t0 < 2.5 and silent.timeouts == 1
