@@ -1,5 +1,5 @@
-"""Serial HAL devices of the pyro/valve board: pyro, engine and RCS behind one line
-(hal/protocols/pyro_board.py), issue 10 items 1 and 3.
+"""Serial HAL devices of the pyro/valve board: pyro, engine, RCS, station port, water switch
+and power supervisor behind one line (hal/protocols/pyro_board.py), issue 10 items 1 and 3.
 
 Requirements
 1. Commands are fire-and-confirm: a call writes its COMMAND and returns at once
@@ -12,13 +12,15 @@ Requirements
    asks for a STATUS every ``status_period_s``, and retires commands whose ACK is
    later than ``ack_timeout_s`` (counted in ``acks_missed``). Refused commands are
    counted by result in ``refused``.
-3. With no readback newer than ``stale_s`` the status is reported as unarmed with
-   no continuity: a board that fell silent is never taken for a ready one.
+3. With no readback newer than ``stale_s`` each device reads its safe side: pyro and
+   engine unarmed with no continuity, the station *attached* (every inhibit holds), the
+   water switch dry (nothing released on a guess), power NaN (the beacon's invalid
+   reading): a board that fell silent is never taken for a ready one.
 """
 from __future__ import annotations
 
-from hal.devices import PYRO_CHANNELS, EngineStatus, PyroStatus
-from hal.protocols.pyro_board import Ack, BoardStatus, PyroBoardClient
+from hal.devices import PYRO_CHANNELS, EngineStatus, PowerStatus, PyroStatus
+from hal.protocols.pyro_board import POWER_MODES, Ack, BoardStatus, PyroBoardClient
 
 
 class PyroBoardLink:
@@ -144,3 +146,40 @@ class SerialRcs:
 
     def latch(self, open: bool) -> None:
         self.link.send("RCS_LATCH", value=int(open))
+
+
+class SerialStation:
+    def __init__(self, link: PyroBoardLink):
+        self.link = link
+
+    def attached(self) -> bool:
+        st = self.link.fresh()
+        return True if st is None else st.attached
+
+    def release(self) -> None:
+        self.link.send("STATION_RELEASE")
+
+
+class SerialWater:
+    def __init__(self, link: PyroBoardLink):
+        self.link = link
+
+    def wet(self) -> bool:
+        st = self.link.fresh()
+        return st is not None and st.water_wet
+
+
+class SerialPower:
+    def __init__(self, link: PyroBoardLink):
+        self.link = link
+
+    def read(self) -> PowerStatus:
+        st = self.link.fresh()
+        if st is None:
+            return PowerStatus(float("nan"), float("nan"))
+        return PowerStatus(st.bus_v, st.battery_soc)
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in POWER_MODES:
+            raise ValueError(f"power mode {mode!r}: expected one of {', '.join(POWER_MODES)}")
+        self.link.send("POWER_MODE", value=POWER_MODES.index(mode))

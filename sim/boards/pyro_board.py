@@ -1,5 +1,5 @@
-"""Pyro/valve board emulator: the world's pyro, engine and RCS devices behind the board's
-protocol (hal/protocols/pyro_board.py).
+"""Pyro/valve board emulator: the world's pyro, engine, RCS, station port, water switch and
+power supervisor behind the board's protocol (hal/protocols/pyro_board.py).
 
 Requirements
 1. ``tick(t_s)`` decodes the flight's COMMAND frames, applies each to the in-process
@@ -14,12 +14,13 @@ Requirements
 from __future__ import annotations
 
 from hal.devices import PYRO_CHANNELS
-from hal.protocols.pyro_board import Command, PyroBoardDecoder, ack, status
+from hal.protocols.pyro_board import POWER_MODES, Command, PyroBoardDecoder, ack, status
 
 
 class PyroBoardEmulator:
-    def __init__(self, pyro, engine, rcs, port):
+    def __init__(self, pyro, engine, rcs, port, station=None, water=None, power=None):
         self.pyro, self.engine, self.rcs, self.port = pyro, engine, rcs, port
+        self.station, self.water, self.power = station, water, power
         self.decoder = PyroBoardDecoder()
         self._seq = {"ack": 0, "status": 0}      # per frame type, as the decoder checks them
         self._latch_open = True
@@ -46,9 +47,13 @@ class PyroBoardEmulator:
 
     def _status(self, tu: int) -> bytes:
         p, e = self.pyro.status(), self.engine.status()
+        pw = self.power.read() if self.power is not None else None
         return status(self._next("status"), tu, hw_armed=p.hw_armed, pyro_armed=p.armed, engine_armed=e.armed,
                       valve_open=e.valve_open, latch_open=self._latch_open, continuity=p.continuity,
-                      fired=p.fired, rcs_mask=self._rcs_mask, chamber_pa=e.chamber_pressure_pa)
+                      fired=p.fired, rcs_mask=self._rcs_mask, chamber_pa=e.chamber_pressure_pa,
+                      water_wet=self.water is not None and self.water.wet(),
+                      attached=self.station is not None and self.station.attached(),
+                      bus_v=pw.bus_v if pw else float("nan"), battery_soc=pw.battery_soc if pw else float("nan"))
 
     def _apply(self, c: Command) -> str:
         op, v = c.op, c.value
@@ -84,6 +89,14 @@ class PyroBoardEmulator:
         elif op == "RCS_LATCH":
             self._latch_open = bool(v)
             self.rcs.latch(bool(v))
+        elif op == "STATION_RELEASE":
+            if self.station is None:
+                return "bad_argument"
+            self.station.release()
+        elif op == "POWER_MODE":
+            if self.power is None or not 0 <= v < len(POWER_MODES):
+                return "bad_argument"
+            self.power.set_mode(POWER_MODES[v])
         elif op != "STATUS":
             return "bad_argument"
         return "ok"

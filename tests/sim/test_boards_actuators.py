@@ -2,6 +2,10 @@
 devices, driven by the flight-side codecs over an in-memory wire (hal/wire.py)."""
 from __future__ import annotations
 
+import math
+
+import pytest
+
 from hal.protocols.iridium import SbdSession
 from hal.protocols.pyro_board import BoardStatus, PyroBoardClient
 from hal.sim_backend import build_sim_hal
@@ -111,13 +115,15 @@ def test_pyro_board_refuses_without_the_hardware_arm_and_fires_once_with_it():
 def test_serial_pyro_engine_and_rcs_through_the_board_emulator():
     """The HAL side (hal/serial_actuators.py) in front of the emulator: commands confirmed by the
     board's readback, a second fire of a channel refused before the wire, a silent board unarmed."""
-    from hal.serial_actuators import PyroBoardLink, SerialEngine, SerialPyro, SerialRcs
+    from hal.serial_actuators import (PyroBoardLink, SerialEngine, SerialPower, SerialPyro, SerialRcs,
+                                      SerialStation, SerialWater)
     w, _ = world()
     hal = build_sim_hal(w)
     board_end, flight_end = wire_pair()
-    board = PyroBoardEmulator(hal.pyro, hal.engine, hal.rcs, board_end)
+    board = PyroBoardEmulator(hal.pyro, hal.engine, hal.rcs, board_end, hal.station, hal.water, hal.power)
     link = PyroBoardLink(flight_end, lambda: w.t)
     pyro, engine, rcs = SerialPyro(link), SerialEngine(link), SerialRcs(link)
+    station, water, power = SerialStation(link), SerialWater(link), SerialPower(link)
 
     def cycle(n=3):
         for _ in range(n):
@@ -126,8 +132,11 @@ def test_serial_pyro_engine_and_rcs_through_the_board_emulator():
             board.tick(w.t)
             link.service()
 
+    assert station.attached() and not water.wet()      # no readback yet: the safe side
     cycle()
     assert pyro.status().hw_armed == w.hw_armed() and not pyro.armed()
+    assert station.attached() == w.attached and water.wet() == hal.water.wet()
+    assert power.read().battery_soc == pytest.approx(hal.power.read().battery_soc, abs=1e-4)   # a 0.1 s old readback
     assert not pyro.fire("drogue")                      # relay open: refused before the wire
     pyro.arm(True)
     cycle()
@@ -145,6 +154,7 @@ def test_serial_pyro_engine_and_rcs_through_the_board_emulator():
         w.advance_to(w.t + 0.1)
         link.service()
     assert not pyro.armed() and pyro.status().continuity == (False,) * 4 and link.client.acks_missed > 0
+    assert station.attached() and not water.wet() and math.isnan(power.read().bus_v)
 
 
 def test_serial_iridium_device_through_the_modem_emulator():

@@ -50,9 +50,10 @@ def test_status_readback():
 
 
 def test_status_layout_matches_an_independent_packing():
-    body = struct.pack(">BHIBBBBf", 0x81, 3, 77, 0b10011, 0b1110, 0b0001, 0, 0.0)
+    body = struct.pack(">BHIBBBBfff", 0x81, 3, 77, 0b1010011, 0b1110, 0b0001, 0, 0.0, 27.5, 0.75)
     assert status(3, 77, hw_armed=True, pyro_armed=True, engine_armed=False, valve_open=False, latch_open=True,
-                  continuity=(False, True, True, True), fired=(True, False, False, False)) \
+                  continuity=(False, True, True, True), fired=(True, False, False, False), attached=True,
+                  bus_v=27.5, battery_soc=0.75) \
         == b"\xc3\x3c" + body + crc16(body).to_bytes(2, "big")
 
 
