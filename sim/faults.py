@@ -24,10 +24,11 @@ FAULT_TARGETS = (
     "baro.0", "baro.1", "gps", "startracker", "water", "engine", *(f"rcs.{i}" for i in range(6)),
     "pyro.drogue", "pyro.main", "pyro.main_release", "pyro.float",
     "chute.drogue", "chute.main", "iridium", "link.uplink", "fsw",
+    *(f"wire.{line}" for line in ("sensor_board", "gps", "iridium", "vehicle_board", "ground")),
 )
 FAULT_KINDS = ("bias", "scale", "invert", "stuck", "dropout", "noise", "saturate", "transient",
                "no_ignition", "underperform", "stuck_open", "stuck_closed", "no_fire",
-               "no_inflate", "corrupt", "reset", "hang")
+               "no_inflate", "corrupt", "reset", "hang", "delay")
 
 _SENSOR = ("bias", "scale", "invert", "stuck", "dropout", "noise", "saturate")
 #: Target family -> applicable kinds.
@@ -44,13 +45,17 @@ APPLICABLE = {
     "iridium": ("dropout",),
     "link": ("dropout", "corrupt"),
     "fsw": ("reset", "hang"),
+    # Serial lines (HIL: sim/boards/wire_faults.py): nothing through, one bit flipped per
+    # chunk, every byte held back, the line stuck at break (zeros in place of the data).
+    "wire": ("dropout", "corrupt", "delay", "stuck"),
 }
 #: Tolerance of fault start and end times, s: tick times are k * 0.02 and
 #: at_s + duration_s sums carry rounding (0.1 + 0.2 > 0.3), so compare with slack.
 TIME_TOL_S = 1e-9
 #: Kinds that need a ``value`` (its meaning).
 NEEDS_VALUE = {"bias": "offset in the sensor's unit", "scale": "factor", "noise": "extra 1-sigma noise",
-               "saturate": "clip limit", "underperform": "thrust fraction 0..1"}
+               "saturate": "clip limit", "underperform": "thrust fraction 0..1",
+               "delay": "seconds each byte is held on the line"}
 
 
 def family(target: str) -> str:
@@ -73,6 +78,8 @@ def check_fault(f: dict) -> None:
         raise ConfigError("", "value", f"expected a thrust fraction in [0, 1], got {f['value']}")
     if f["kind"] == "saturate" and not f["value"] > 0.0:
         raise ConfigError("", "value", f"expected a positive clip limit for kind 'saturate', got {f['value']}")
+    if f["kind"] == "delay" and not 0.0 <= f["value"] <= 60.0:
+        raise ConfigError("", "value", f"expected a line delay in [0, 60] s, got {f['value']}")
     if f["kind"] == "noise" and f["value"] < 0.0:
         raise ConfigError("", "value", f"expected a non-negative 1-sigma for kind 'noise', got {f['value']}")
     if (f["at_s"] is None) == (f["at_phase"] is None):

@@ -42,6 +42,7 @@ from sim.vehicle import vehicle_from_config
 from sim.world import World
 from tools.run_outputs import RunOutputs, mark_interrupted
 from tools.sil_computer import FlightComputer
+from fsw.schema import ConfigError
 from tools.timer_window import TimerWindowProbe
 from tools.verdict import SPLASH_SPEED_LIMIT_MPS  # noqa: F401  (re-exported: defined with the verdict)
 from tools.verdict import AnomalyLog, Envelope, PyroPulse, RunFacts, Splash, anomalies, judge
@@ -92,6 +93,10 @@ class SilRun:
         self.stop_signal: int | None = None
         self.interrupted_by: int | None = None         # the stop signal, once the loop has obeyed it
         self.echo = echo or (lambda *a, **k: None)
+        for k, f in enumerate(scenario.faults):
+            if f["target"].startswith("wire."):
+                raise ConfigError(scenario.path, f"faults[{k}].target", f"{f['target']!r} acts on a serial line: "
+                                  "expected a device target in a SIL run (wire faults need elsrs hil-sim)")
         self.world = World(vehicle_from_config(scenario.vehicle), scenario.hardware, scenario.environment,
                            scenario.start, scenario.mission["station_orbit"], self.seed, scenario.faults)
         w = self.world

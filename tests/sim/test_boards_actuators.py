@@ -187,3 +187,36 @@ def test_serial_iridium_device_through_the_modem_emulator():
         w.advance_to(w.t + 0.1)
         res = silent.poll_sbd()
     assert res is not None and res.mo_status == -1 and 2.0 < w.t - t0 < 2.5 and silent.timeouts == 1
+
+
+def test_wire_faults_on_a_line():
+    """sim/boards/wire_faults.py: dropout silences, corrupt is caught by the codec's CRC, delay
+    holds bytes in order, stuck sends break (zeros); each only while the fault is active."""
+    import random
+
+    from hal.protocols.sensor_board import SensorBoardDecoder, imu_frame
+    from sim.boards.wire_faults import FaultyLine
+    from sim.faults import FaultSchedule
+
+    def spec(kind, at, dur, value=None):
+        return {"target": "wire.sensor_board", "kind": kind, "at_s": at, "at_phase": None, "delay_s": 0.0,
+                "duration_s": dur, "value": value}
+    faults = FaultSchedule.from_specs([spec("dropout", 1.0, 1.0), spec("corrupt", 2.0, 1.0),
+                                       spec("delay", 3.0, 1.0, 0.5), spec("stuck", 4.0, 1.0)])
+    board_end, flight_end = wire_pair()
+    line = FaultyLine(board_end, faults, "wire.sensor_board", random.Random(1))
+    dec = SensorBoardDecoder()
+    got = {}
+    for k in range(250):                                 # 5 s at 50 Hz, one frame per tick
+        t = k * 0.02
+        line.write(imu_frame(k, k, (0, 0, 0), (0, 0, 0)), t)
+        for ev in dec.feed(flight_end.poll(t)):
+            if hasattr(ev, "seq"):
+                got[ev.seq] = t
+    second = {s: [k for k in got if s <= k * 0.02 < s + 1.0 - 1e-9] for s in range(5)}
+    assert len(second[0]) == 50 and second[1] == []                          # dropout
+    assert second[2] == [] and line.corrupted == 50                          # every corrupted frame rejected
+    assert dec.rejects["crc"] + dec.rejects["bad_type"] + dec.rejects["garbage"] >= 40
+    assert len(second[3]) == 50 and all(abs(got[k] - k * 0.02 - 0.5) < 1e-6 for k in second[3])   # held 0.5 s
+    assert second[4] == [] and line.stuck == 50 * 36                          # break: zeros
+    assert dec.bytes_in == dec.frame_bytes + dec.bytes_discarded + dec.buffered

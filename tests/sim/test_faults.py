@@ -748,6 +748,63 @@ def received(rx: CommandReceiver, data: bytes) -> list:
     return [ev.name if isinstance(ev, CommandAccepted) else ev.reason_code for ev in rx.feed(data)]
 
 
+# ---- serial lines (HIL) ----------------------------------------------------------------------
+WIRE_TARGETS = [t for t in FAULT_TARGETS if family(t) == "wire"]
+
+
+def wire_run(target, kind, value=None):
+    """One line through sim/boards/wire_faults.py for 1 s, a 16-byte chunk each 0.1 s, with the
+    fault active from 0.3 s to 0.6 s: what arrived, by time, at the far end."""
+    import random
+
+    from hal.wire import wire_pair
+    from sim.boards.wire_faults import FaultyLine
+    sched = FaultSchedule.from_specs([{"target": target, "kind": kind, "at_s": 0.3, "at_phase": None,
+                                       "delay_s": 0.0, "duration_s": 0.3, "value": value}])
+    a, b = wire_pair()
+    line = FaultyLine(a, sched, target, random.Random(3))
+    got = []
+    for k in range(11):
+        t = round(k * 0.1, 9)
+        line.write(bytes([k]) * 16, t)
+        got.append((t, b.poll(t)))
+    return got
+
+
+def _clean(k):
+    return bytes([k]) * 16
+
+
+@effect("wire", "dropout", WIRE_TARGETS)
+def wire_dropout(target):
+    got = wire_run(target, "dropout")
+    assert [d for _, d in got] == [_clean(k) if not 3 <= k <= 5 else b"" for k in range(11)]
+
+
+@effect("wire", "corrupt", WIRE_TARGETS)
+def wire_corrupt(target):
+    got = wire_run(target, "corrupt")
+    for k, (_, d) in enumerate(got):
+        diff = sum(bin(x ^ y).count("1") for x, y in zip(d, _clean(k)))
+        assert len(d) == 16 and diff == (1 if 3 <= k <= 5 else 0), (k, d)
+
+
+@effect("wire", "delay", WIRE_TARGETS)
+def wire_delay(target):
+    """Chunks 3-5 (written inside the fault) are held 0.25 s; later chunks wait behind them."""
+    got = dict(wire_run(target, "delay", 0.25))
+    assert [got[t] for t in (0.3, 0.4, 0.5)] == [b"", b"", b""]
+    assert got[0.6] == _clean(3) and got[0.7] == _clean(4)
+    assert got[0.8] == _clean(5) + _clean(6) + _clean(7) + _clean(8) and got[0.9] == _clean(9)
+    assert b"".join(got.values()) == b"".join(_clean(k) for k in range(11))     # nothing lost, in order
+
+
+@effect("wire", "stuck", WIRE_TARGETS)
+def wire_stuck(target):
+    got = wire_run(target, "stuck")
+    assert [d for _, d in got] == [bytes(16) if 3 <= k <= 5 else _clean(k) for k in range(11)]
+
+
 @effect("link", "dropout", ["link.uplink"])
 def link_dropout(target):
     """Commands uplinked during the dropout are lost; later ones arrive."""
@@ -986,6 +1043,8 @@ def test_every_target_and_applicable_kind_loads(tmp_path):
                 f["value"] = 0.5
             if k == "transient":
                 f["duration_s"] = 1.0
+            if k == "delay":
+                f["value"] = 0.2
             faults.append(f)
     path = tmp_path / "all.yaml"
     path.write_text(json.dumps({"extends": str(NOMINAL), "faults": faults}))

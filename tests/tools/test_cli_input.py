@@ -319,3 +319,10 @@ def test_valid_short_run_exits_1_and_writes_summary(tmp_path):
     assert summary["failure_reasons"]
     assert summary["seed"] == 7  # from nominal.yaml
     assert summary["sim_time_s"] == pytest.approx(5.0, abs=0.1)
+
+
+def test_a_wire_fault_in_a_sil_run_is_an_input_error(tmp_path):
+    """wire.* faults act on serial lines (HIL): a SIL run has none, so the fault would do nothing."""
+    path = scenario_file(tmp_path, EXTENDS + "faults:\n  - {target: wire.gps, kind: dropout, at_s: 10}\n")
+    line = input_error(run_sil(path, tmp_path / "out"), tmp_path / "out")
+    assert "faults[0].target" in line and "serial line" in line
